@@ -1,0 +1,2 @@
+export * from './weft-error.js';
+export * from './codes.js';
