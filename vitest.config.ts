@@ -9,5 +9,6 @@ export default defineConfig({
     // A test that cannot run must fail, never pass silently.
     passWithNoTests: false,
     allowOnly: false,
+    reporters: ['default', './test/reporters/summary.ts'],
   },
 });

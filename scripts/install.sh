@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs everything weft and its tests need on Debian 12 (as root, Node 20 present):
+# system packages, npm dependencies (building the weft_netns addon from source), and dist/.
+# Idempotent: quick when everything is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  nftables iproute2 iputils-ping util-linux procps kmod  # kernel tools the daemon and tests use
+  python3 make g++                                       # node-gyp builds the addon and better-sqlite3
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install.sh: run as root (weft manages network namespaces and nftables)" >&2
+  exit 1
+fi
+major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$major" -lt 20 ]; then
+  echo "install.sh: Node.js 20 or newer is required (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install.sh: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+fi
+
+# npm ci only when the lockfile changed since the last install (it rebuilds native modules).
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ "$(cat node_modules/.weft-lock-hash 2>/dev/null)" != "$lock_hash" ] || [ ! -f native/build/Release/weft_netns.node ]; then
+  npm ci --no-audit --no-fund
+  echo "$lock_hash" > node_modules/.weft-lock-hash
+fi
+npm run build --silent
