@@ -52,3 +52,5 @@ export interface Ipam {
 
 export const GATEWAY_REQUEST_TYPE = 'com.docker.network.gateway';
 export const REQUEST_ADDRESS_TYPE = 'RequestAddressType';
+/** The endpoint's MAC, sent with RequestAddress when the IPAM requires one. */
+export const MAC_ADDRESS_OPTION = 'com.docker.network.endpoint.macaddress';
