@@ -54,3 +54,24 @@ export function ipJson<T = any>(netns: string, ...args: string[]): T {
 export function sh(netns: string, cmd: string, args: string[]): string {
   return execFileSync('ip', ['netns', 'exec', netns, cmd, ...args], { encoding: 'utf8' });
 }
+
+/** `bridge -j ...` inside a namespace, parsed. */
+export function bridgeJson<T = any>(netns: string, ...args: string[]): T {
+  const out = execFileSync('bridge', ['-n', netns, '-j', ...args], { encoding: 'utf8' });
+  return (out.trim() ? JSON.parse(out) : []) as T;
+}
+
+/** `nft -j ...` inside a namespace, parsed. */
+export function nftJson<T = any>(netns: string, ...args: string[]): T {
+  return JSON.parse(sh(netns, 'nft', ['-j', ...args])) as T;
+}
+
+/** Whether a command succeeds inside a namespace (for probing what the kernel can do). */
+export function succeedsIn(netns: string, cmd: string, args: string[]): boolean {
+  try {
+    execFileSync('ip', ['netns', 'exec', netns, cmd, ...args], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * The OpExecutor of the real kernel: one op at a time, idempotent. An add
+ * that finds an identical object, or a delete that finds nothing (not even
+ * the namespace), reports changed:false so apply.ts will not undo it.
+ * link.set and sysctl.set record the values they replace in `prev`.
+ */
+import { ErrorCodes, WeftError } from '../../errors/index.js';
+import type { OpExecutor, OpOutcome } from '../executor.js';
+import { describeOp, type KernelOp } from '../ops.js';
+import { addAddress, deleteAddress } from './addresses.js';
+import { addLink, deleteLink, setLink, specOfLink } from './links.js';
+import type { KernelLogger } from './logger.js';
+import { addFdb, addNeighbour, deleteFdb, deleteNeighbour } from './neigh.js';
+import type { NetnsRegistry } from './netns.js';
+import type { Nft } from './nft.js';
+import { addRoute, deleteRoute } from './routes.js';
+import type { Rtnl, RtnlPool } from './rtnl.js';
+import { normaliseSysctl, type Sysctls } from './sysctl.js';
+
+export interface LinuxExecutorDeps {
+  registry: NetnsRegistry;
+  rtnl: RtnlPool;
+  sysctl: Sysctls;
+  nft: Nft;
+  logger?: KernelLogger;
+}
+
+type DeleteOp = Extract<KernelOp, { op: 'link.del' | 'addr.del' | 'route.del' | 'neigh.del' | 'fdb.del' }>;
+
+export class LinuxExecutor implements OpExecutor {
+  constructor(private readonly deps: LinuxExecutorDeps) {}
+
+  async run(op: KernelOp, netns: string | undefined): Promise<OpOutcome> {
+    const outcome = await this.dispatch(op, netns);
+    this.deps.logger?.debug({ op: op.op, object: describeOp(op), netns, changed: outcome.changed }, 'kernel op');
+    return outcome;
+  }
+
+  private async dispatch(op: KernelOp, netns: string | undefined): Promise<OpOutcome> {
+    switch (op.op) {
+      case 'netns.add':
+        return { changed: this.deps.registry.create(op.name), applied: op };
+      case 'netns.del':
+        return { changed: this.deps.registry.delete(op.name), applied: op };
+      case 'link.add': {
+        const peerNs = op.link.veth?.ns;
+        const peerNsFd = peerNs === undefined ? undefined : this.deps.registry.handle(peerNs).fd;
+        return { changed: await addLink(this.rtnl(netns), op.link, peerNsFd), applied: op };
+      }
+      case 'link.set': {
+        const { changed, prev } = await setLink(this.rtnl(netns), op.name, op.set);
+        return { changed, applied: { ...op, prev } };
+      }
+      case 'addr.add':
+        return { changed: await addAddress(this.rtnl(netns), op.dev, op.cidr), applied: op };
+      case 'route.add':
+        return { changed: await addRoute(this.rtnl(netns), op.route), applied: op };
+      case 'neigh.add':
+        return { changed: await addNeighbour(this.rtnl(netns), op), applied: op };
+      case 'fdb.add':
+        return { changed: await addFdb(this.rtnl(netns), op), applied: op };
+      case 'sysctl.set':
+        return this.setSysctl(op, netns);
+      case 'nft.apply':
+        await this.deps.nft.apply(op.script, netns);
+        return { changed: true, applied: op };
+      case 'link.del':
+      case 'addr.del':
+      case 'route.del':
+      case 'neigh.del':
+      case 'fdb.del':
+        return this.runDelete(op, netns);
+    }
+  }
+
+  /** Deletes in a namespace that is gone found their object gone with it. */
+  private async runDelete(op: DeleteOp, netns: string | undefined): Promise<OpOutcome> {
+    if (netns !== undefined && !this.deps.registry.exists(netns)) return { changed: false, applied: op };
+    const rtnl = this.rtnl(netns);
+    switch (op.op) {
+      case 'link.del':
+        return this.deleteLink(rtnl, op);
+      case 'addr.del':
+        return { changed: await deleteAddress(rtnl, op.dev, op.cidr), applied: op };
+      case 'route.del':
+        return { changed: await deleteRoute(rtnl, op.route), applied: op };
+      case 'neigh.del':
+        return { changed: await deleteNeighbour(rtnl, op), applied: op };
+      case 'fdb.del':
+        return { changed: await deleteFdb(rtnl, op), applied: op };
+    }
+  }
+
+  /**
+   * A link.del must be undoable: without a spec, describe the link before
+   * deleting it. A veth whose peer is in another namespace cannot be
+   * described from here, so that case is refused before anything changes.
+   */
+  private async deleteLink(rtnl: Rtnl, op: Extract<KernelOp, { op: 'link.del' }>): Promise<OpOutcome> {
+    let applied = op;
+    if (!op.link) {
+      const spec = await specOfLink(rtnl, op.name);
+      if (!spec) return { changed: false, applied: op };
+      if (spec.kind === 'veth' && !spec.veth) {
+        throw new WeftError(
+          ErrorCodes.INVALID_ARGUMENT,
+          'BadRequest',
+          `link.del ${op.name}: its veth peer is in another namespace, so it could not be recreated on rollback; pass the link spec`,
+          { details: { link: op.name } },
+        );
+      }
+      applied = { ...op, link: spec };
+    }
+    return { changed: await deleteLink(rtnl, op.name), applied };
+  }
+
+  private setSysctl(op: Extract<KernelOp, { op: 'sysctl.set' }>, netns: string | undefined): OpOutcome {
+    const prev = this.deps.sysctl.read(op.key, netns);
+    if (normaliseSysctl(prev) === normaliseSysctl(op.value)) return { changed: false, applied: { ...op, prev } };
+    this.deps.sysctl.write(op.key, op.value, netns);
+    return { changed: true, applied: { ...op, prev } };
+  }
+
+  private rtnl(netns: string | undefined): Rtnl {
+    return this.deps.rtnl.get(netns);
+  }
+}
