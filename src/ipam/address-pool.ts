@@ -73,7 +73,8 @@ export class AddressPool {
 
   /**
    * The offset of a caller-given address: a plain IP, or `IP/prefix` with
-   * this pool's prefix. Throws BAD_ADDRESS or ADDRESS_OUT_OF_RANGE.
+   * this pool's prefix. Throws BAD_ADDRESS (unparsable, wrong family or
+   * prefix) or ADDRESS_OUT_OF_RANGE (outside the subnet).
    */
   offsetOf(text: string): bigint {
     const slash = text.indexOf('/');
@@ -83,13 +84,16 @@ export class AddressPool {
     }
     const ip = tryParseIp(plain);
     if (!ip) throw badAddress(text, 'not an IPv4 or IPv6 address', this.id);
-    if (ip.family !== this.cidr.family || ip.value < this.cidr.network || ip.value > this.last) {
-      throw addressOutOfRange(plain, this.id, this.subnet);
+    if (ip.family !== this.cidr.family) {
+      throw badAddress(text, `an IPv${ip.family} address for IPv${this.cidr.family} pool ${this.id}`, this.id);
+    }
+    if (ip.value < this.cidr.network || ip.value > this.last) {
+      throw addressOutOfRange(plain, this.id, `is outside subnet ${this.subnet}`);
     }
     return ip.value - this.cidr.network;
   }
 
-  /** Throws BAD_ADDRESS for the network, broadcast (v4) or subnet-router anycast (v6) address. */
+  /** Throws ADDRESS_OUT_OF_RANGE for the network, broadcast (v4) or subnet-router anycast (v6) address. */
   checkAssignable(offset: bigint, text: string): void {
     if (offset >= this.usableLo && offset <= this.usableHi) return;
     const what =
@@ -98,7 +102,7 @@ export class AddressPool {
           ? 'the network address'
           : 'the subnet-router anycast address'
         : 'the broadcast address';
-    throw badAddress(text, `${what} of pool ${this.id} cannot be assigned`, this.id);
+    throw addressOutOfRange(this.addressAt(offset), this.id, `is ${what}`);
   }
 
   /** Reserves the next free offset of the allocation range after the cursor (wrapping). */

@@ -40,7 +40,7 @@ export function poolNotFound(poolId: string): WeftError {
 }
 
 export function poolExhausted(poolId: string): WeftError {
-  return new WeftError(ErrorCodes.POOL_EXHAUSTED, 'Unavailable', `no available addresses in pool ${poolId}`, {
+  return new WeftError(ErrorCodes.POOL_EXHAUSTED, 'Conflict', `no available addresses in pool ${poolId}`, {
     details: { poolId },
   });
 }
@@ -49,7 +49,7 @@ export function noDefaultPool(space: string, family: 4 | 6, tried: readonly stri
   const where = tried.length > 0 ? tried.join(', ') : 'none configured';
   return new WeftError(
     ErrorCodes.NO_DEFAULT_POOL,
-    'Unavailable',
+    'Conflict',
     `no available IPv${family} subnet in the default address pools of ${space} (${where}): ` +
       'every candidate overlaps an existing pool or a route in use; release a network or configure more default pools',
     { details: { addressSpace: space, family } },
@@ -62,13 +62,10 @@ export function addressInUse(address: string, poolId: string): WeftError {
   });
 }
 
-export function addressOutOfRange(address: string, poolId: string, subnet: string): WeftError {
-  return new WeftError(
-    ErrorCodes.ADDRESS_OUT_OF_RANGE,
-    'BadRequest',
-    `address ${address} is outside subnet ${subnet} of pool ${poolId}`,
-    { details: { address, poolId } },
-  );
+export function addressOutOfRange(address: string, poolId: string, reason: string): WeftError {
+  return new WeftError(ErrorCodes.ADDRESS_OUT_OF_RANGE, 'BadRequest', `address ${address} ${reason} of pool ${poolId}`, {
+    details: { address, poolId },
+  });
 }
 
 export function addressNotAllocated(address: string, poolId: string): WeftError {

@@ -70,7 +70,7 @@ export class IntervalSet implements AllocationSet {
   }
 
   nextFree(lo: bigint, hi: bigint, from: bigint): bigint | undefined {
-    const start = from < lo ? lo : from;
+    const start = from < lo ? lo : from > hi ? hi + 1n : from;
     return this.firstFreeFrom(start, hi) ?? this.firstFreeFrom(lo, start - 1n);
   }
 

@@ -4,9 +4,9 @@
  * routes in use, or picks a subnet from the default pools. Pure: no store.
  */
 import { AddressPool, type PoolSpec } from './address-pool.js';
-import { type Family, cidrContains, cidrLast, formatCidr, parseCidr } from './cidr.js';
+import { type Family, cidrContains, formatCidr, parseCidr } from './cidr.js';
 import { type DefaultPool, chooseSubnet, describeDefaultPools } from './default-pools.js';
-import { invalidArgument, noDefaultPool, poolOverlap } from './errors.js';
+import { badCidr, invalidArgument, noDefaultPool, poolOverlap } from './errors.js';
 import type { PoolRequest } from './ipam.js';
 import { type PoolRegistry, poolIdOf } from './pool-registry.js';
 import type { RouteObstacles } from './routes.js';
@@ -47,14 +47,12 @@ export function planPool(req: PoolRequest, ctx: PlanContext): PoolPlan {
 function explicitSpec(req: PoolRequest, options: Record<string, string>, ctx: PlanContext): PoolSpec {
   const cidr = parseCidr(req.pool!);
   if (req.v6 !== undefined && req.v6 !== (cidr.family === 6)) {
-    throw invalidArgument(`pool ${req.pool} is IPv${cidr.family} but the request is for IPv${req.v6 ? 6 : 4}`, {
-      pool: req.pool,
-    });
+    throw badCidr(req.pool!, `an IPv${cidr.family} subnet in a request for IPv${req.v6 ? 6 : 4}`);
   }
   const subPool = req.subPool ? parseCidr(req.subPool) : undefined;
   const subnet = formatCidr(cidr);
   if (subPool && !cidrContains(cidr, subPool)) {
-    throw invalidArgument(`subPool ${formatCidr(subPool)} is not inside pool ${subnet}`, { pool: subnet });
+    throw badCidr(req.subPool!, `subPool is not inside pool ${subnet}`);
   }
   const existing = ctx.registry.overlapping(ctx.space, cidr);
   if (existing) {
@@ -68,9 +66,8 @@ function explicitSpec(req: PoolRequest, options: Record<string, string>, ctx: Pl
 
 function autoSpec(family: Family, options: Record<string, string>, ctx: PlanContext): PoolSpec {
   const defaults = ctx.defaults[family];
-  const pools = ctx.registry.ranges(ctx.space, family);
   const cidr = chooseSubnet(defaults, family, (candidate) => {
-    const byPool = pools?.overlapping(candidate.network, cidrLast(candidate))?.end;
+    const byPool = ctx.registry.blockedUntil(ctx.space, candidate);
     const byRoute = ctx.routes?.blockedUntil(candidate);
     if (byPool === undefined || byRoute === undefined) return byPool ?? byRoute;
     return byPool > byRoute ? byPool : byRoute;

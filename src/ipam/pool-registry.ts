@@ -6,11 +6,13 @@ import { AddressPool } from './address-pool.js';
 import { type Cidr, type Family, cidrLast, parseCidr } from './cidr.js';
 import { ErrorCodes, WeftError } from '../errors/index.js';
 import type { PoolRecord, StoredPool } from './ipam-state.js';
-import { RangeList } from './range-list.js';
+import { Coverage, RangeList } from './range-list.js';
 
 export class PoolRegistry {
   private readonly byId = new Map<string, AddressPool>();
   private readonly bySpace = new Map<string, RangeList<AddressPool>>();
+  /** Per space and family: the address ranges the pools cover, back-to-back pools merged. */
+  private readonly coverage = new Map<string, Coverage>();
 
   get(poolId: string): AddressPool | undefined {
     return this.byId.get(poolId);
@@ -24,23 +26,29 @@ export class PoolRegistry {
     return this.all().filter((p) => p.addressSpace === space);
   }
 
-  /** The pools of one space and family, sorted (for the default-pool chooser). */
-  ranges(space: string, family: Family): RangeList<AddressPool> | undefined {
-    return this.bySpace.get(`${family}|${space}`);
-  }
-
   /** A pool of the space overlapping the subnet, or undefined. */
   overlapping(space: string, cidr: Cidr): AddressPool | undefined {
-    return this.ranges(space, cidr.family)?.overlapping(cidr.network, cidrLast(cidr))?.value;
+    return this.bySpace.get(keyOf(space, cidr.family))?.overlapping(cidr.network, cidrLast(cidr))?.value;
+  }
+
+  /**
+   * If pools of the space overlap the subnet: the last address of the run of
+   * back-to-back pools that does, so a search can skip the whole run.
+   */
+  blockedUntil(space: string, cidr: Cidr): bigint | undefined {
+    return this.coverage.get(keyOf(space, cidr.family))?.coveredUntil(cidr.network, cidrLast(cidr));
   }
 
   /** Adds a pool; false (and nothing added) if its id or subnet is taken in its space. */
   add(pool: AddressPool): boolean {
     if (this.byId.has(pool.id) || this.overlapping(pool.addressSpace, pool.cidr)) return false;
-    const key = `${pool.cidr.family}|${pool.addressSpace}`;
+    const key = keyOf(pool.addressSpace, pool.cidr.family);
     let list = this.bySpace.get(key);
     if (!list) this.bySpace.set(key, (list = new RangeList()));
+    let coverage = this.coverage.get(key);
+    if (!coverage) this.coverage.set(key, (coverage = new Coverage()));
     list.insert({ start: pool.cidr.network, end: pool.last, value: pool });
+    coverage.add(pool.cidr.network, pool.last);
     this.byId.set(pool.id, pool);
     return true;
   }
@@ -48,13 +56,20 @@ export class PoolRegistry {
   remove(pool: AddressPool): void {
     if (this.byId.get(pool.id) !== pool) return;
     this.byId.delete(pool.id);
-    this.ranges(pool.addressSpace, pool.cidr.family)?.remove(pool.cidr.network, pool);
+    const key = keyOf(pool.addressSpace, pool.cidr.family);
+    this.bySpace.get(key)?.remove(pool.cidr.network, pool);
+    this.coverage.get(key)?.remove(pool.cidr.network, pool.last);
   }
 
   clear(): void {
     this.byId.clear();
     this.bySpace.clear();
+    this.coverage.clear();
   }
+}
+
+function keyOf(space: string, family: Family): string {
+  return `${family}|${space}`;
 }
 
 /** Deterministic pool id, Docker's format: `<space>/<subnet>[/<subPool>]`. */
