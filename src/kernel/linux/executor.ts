@@ -3,11 +3,18 @@
  * that finds an identical object, or a delete that finds nothing (not even
  * the namespace), reports changed:false so apply.ts will not undo it.
  * link.set and sysctl.set record the values they replace in `prev`.
+ *
+ * One executor serves one apply or one teardown. Once an apply has failed,
+ * apply.ts only runs undo ops through it; undo ops (and every teardown op)
+ * treat a target that has vanished — its namespace, the link to restore, the
+ * per-device sysctl — as already undone, since whatever they would restore
+ * went away with it. A forward op on a missing target still fails.
  */
 import { ErrorCodes, WeftError } from '../../errors/index.js';
 import type { OpExecutor, OpOutcome } from '../executor.js';
 import { describeOp, type KernelOp } from '../ops.js';
 import { addAddress, deleteAddress } from './addresses.js';
+import { hasErrno } from './errno.js';
 import { addLink, deleteLink, setLink, specOfLink } from './links.js';
 import type { KernelLogger } from './logger.js';
 import { addFdb, addNeighbour, deleteFdb, deleteNeighbour } from './neigh.js';
@@ -27,13 +34,39 @@ export interface LinuxExecutorDeps {
 
 type DeleteOp = Extract<KernelOp, { op: 'link.del' | 'addr.del' | 'route.del' | 'neigh.del' | 'fdb.del' }>;
 
+export type ExecutorPhase = 'apply' | 'teardown';
+
 export class LinuxExecutor implements OpExecutor {
-  constructor(private readonly deps: LinuxExecutorDeps) {}
+  private undoing: boolean;
+
+  constructor(
+    private readonly deps: LinuxExecutorDeps,
+    phase: ExecutorPhase,
+  ) {
+    this.undoing = phase === 'teardown';
+  }
 
   async run(op: KernelOp, netns: string | undefined): Promise<OpOutcome> {
-    const outcome = await this.dispatch(op, netns);
-    this.deps.logger?.debug({ op: op.op, object: describeOp(op), netns, changed: outcome.changed }, 'kernel op');
-    return outcome;
+    try {
+      const outcome = await this.runOne(op, netns);
+      this.deps.logger?.debug({ op: op.op, object: describeOp(op), netns, changed: outcome.changed, undo: this.undoing }, 'kernel op');
+      return outcome;
+    } catch (err) {
+      // apply.ts runs nothing but the rollback after a failure.
+      this.undoing = true;
+      throw err;
+    }
+  }
+
+  private async runOne(op: KernelOp, netns: string | undefined): Promise<OpOutcome> {
+    if (!this.undoing) return this.dispatch(op, netns);
+    if (netns !== undefined && !this.deps.registry.exists(netns)) return { changed: false, applied: op };
+    try {
+      return await this.dispatch(op, netns);
+    } catch (err) {
+      if (vanishedTarget(op, err)) return { changed: false, applied: op };
+      throw err;
+    }
   }
 
   private async dispatch(op: KernelOp, netns: string | undefined): Promise<OpOutcome> {
@@ -124,4 +157,11 @@ export class LinuxExecutor implements OpExecutor {
   private rtnl(netns: string | undefined): Rtnl {
     return this.deps.rtnl.get(netns);
   }
+}
+
+/** The link to restore is gone (ENODEV), or the per-device sysctl went with its device (ENOENT). */
+function vanishedTarget(op: KernelOp, err: unknown): boolean {
+  if (op.op === 'link.set') return hasErrno(err, 'ENODEV');
+  if (op.op === 'sysctl.set') return hasErrno(err, 'ENOENT');
+  return false;
 }

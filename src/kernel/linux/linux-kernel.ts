@@ -19,7 +19,7 @@ import type {
 import type { KernelOp } from '../ops.js';
 import { listAddresses } from './addresses.js';
 import type { NetnsAddon } from './addon.js';
-import { LinuxExecutor } from './executor.js';
+import { type ExecutorPhase, LinuxExecutor } from './executor.js';
 import { probeFeatures } from './features.js';
 import { toLinkStates } from './links.js';
 import type { KernelLogger } from './logger.js';
@@ -56,22 +56,20 @@ export class LinuxKernel implements Kernel {
   private readonly rtnl: RtnlPool;
   private readonly sysctls: Sysctls;
   private readonly nft: Nft;
-  private readonly executor: LinuxExecutor;
   private featuresProbe: Promise<KernelFeatures> | undefined;
 
   constructor(private readonly deps: LinuxKernelDeps) {
     this.rtnl = new RtnlPool(deps.addon, deps.registry);
     this.sysctls = new Sysctls(deps.addon, deps.registry);
     this.nft = new Nft(deps.registry);
-    this.executor = new LinuxExecutor({ registry: deps.registry, rtnl: this.rtnl, sysctl: this.sysctls, nft: this.nft, logger: deps.logger });
   }
 
   apply(ops: readonly KernelOp[], options: ApplyOptions = {}): Promise<KernelOp[]> {
-    return applyPlan(this.executor, ops, options.netns);
+    return applyPlan(this.executor('apply'), ops, options.netns);
   }
 
   teardown(ops: readonly KernelOp[], options: ApplyOptions = {}): Promise<void> {
-    return teardownPlan(this.executor, ops, options.netns);
+    return teardownPlan(this.executor('teardown'), ops, options.netns);
   }
 
   async netnsList(): Promise<string[]> {
@@ -138,6 +136,12 @@ export class LinuxKernel implements Kernel {
   openSocket(netns: string, family: 4 | 6, type: 'udp' | 'tcp', address: string, port: number): number {
     const { fd } = this.deps.registry.handle(netns);
     return this.deps.addon.openSocketIn(fd, family, type === 'tcp' ? 1 : 2, address, port);
+  }
+
+  /** One per apply/teardown: it tracks whether it is undoing (see LinuxExecutor). */
+  private executor(phase: ExecutorPhase): LinuxExecutor {
+    const { registry, logger } = this.deps;
+    return new LinuxExecutor({ registry, rtnl: this.rtnl, sysctl: this.sysctls, nft: this.nft, logger }, phase);
   }
 
   async close(): Promise<void> {

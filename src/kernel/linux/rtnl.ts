@@ -6,6 +6,11 @@
  *
  * `Rtnl` is a thin typed wrapper: every failure comes out as a KernelErrno
  * whose `code` is the errno name (EEXIST, ENODEV, …).
+ *
+ * Dumps are the exception to pipelining: the netlink package reassembles
+ * only one multipart reply at a time, and the kernel interleaves other
+ * replies with the parts of a dump in progress. So a dump runs alone on its
+ * socket (see DumpGate); plain requests still pipeline freely.
  */
 import { createRtNetlink, FlagsNew, type ifla, type RtNetlinkSocket, type rt } from 'netlink';
 import type { NetnsAddon } from './addon.js';
@@ -21,7 +26,52 @@ export type NeighborMessage = rt.NeighborMessage;
 export const CREATE_EXCL = FlagsNew.CREATE | FlagsNew.EXCL;
 export const CREATE_APPEND = FlagsNew.CREATE | FlagsNew.APPEND;
 
+/**
+ * Lets any number of plain requests be in flight together, but nothing at
+ * all while a dump is. `start` is called synchronously when admitted, so the
+ * order of sends is the order of admission.
+ */
+class DumpGate {
+  private dumping = false;
+  private readonly waiting: Array<{ dump: boolean; go: () => void }> = [];
+
+  run<T>(dump: boolean, start: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const go = () => {
+        const request = startSafely(start);
+        request.then(resolve, reject);
+        if (dump) request.then(this.finishDump, this.finishDump);
+      };
+      this.waiting.push({ dump, go });
+      this.admit();
+    });
+  }
+
+  private readonly finishDump = (): void => {
+    this.dumping = false;
+    this.admit();
+  };
+
+  private admit(): void {
+    while (!this.dumping && this.waiting.length > 0) {
+      const next = this.waiting.shift()!;
+      if (next.dump) this.dumping = true;
+      next.go();
+    }
+  }
+}
+
+function startSafely<T>(start: () => Promise<T>): Promise<T> {
+  try {
+    return start();
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
 export class Rtnl {
+  private readonly gate = new DumpGate();
+
   constructor(
     private readonly sock: RtNetlinkSocket,
     /** For error messages only. */
@@ -29,13 +79,13 @@ export class Rtnl {
   ) {}
 
   links(): Promise<LinkMessage[]> {
-    return this.guard('dump links', this.sock.getLinks());
+    return this.dump('dump links', () => this.sock.getLinks());
   }
 
   /** The link called `name`, or undefined. */
   async linkByName(name: string): Promise<LinkMessage | undefined> {
     try {
-      const [msg] = await this.guard(`get link ${name}`, this.sock.getLink({}, { ifname: name }));
+      const [msg] = await this.request(`get link ${name}`, () => this.sock.getLink({}, { ifname: name }));
       return msg;
     } catch (err) {
       if (hasErrno(err, 'ENODEV')) return undefined;
@@ -45,7 +95,7 @@ export class Rtnl {
 
   async linkByIndex(index: number): Promise<LinkMessage | undefined> {
     try {
-      const [msg] = await this.guard(`get link #${index}`, this.sock.getLink({ index }));
+      const [msg] = await this.request(`get link #${index}`, () => this.sock.getLink({ index }));
       return msg;
     } catch (err) {
       if (hasErrno(err, 'ENODEV')) return undefined;
@@ -61,39 +111,39 @@ export class Rtnl {
   }
 
   newLink(data: rt.Link, attrs: ifla.LinkAttrs, flags: number): Promise<unknown> {
-    return this.guard(`create link ${attrs.ifname ?? ''}`, this.sock.newLink(data, attrs, { flags }));
+    return this.request(`create link ${attrs.ifname ?? ''}`, () => this.sock.newLink(data, attrs, { flags }));
   }
 
   setLink(data: rt.Link, attrs: ifla.LinkAttrs): Promise<unknown> {
-    return this.guard(`set link ${data.index}`, this.sock.setLink(data, attrs));
+    return this.request(`set link ${data.index}`, () => this.sock.setLink(data, attrs));
   }
 
   deleteLink(name: string): Promise<unknown> {
-    return this.guard(`delete link ${name}`, this.sock.delLink({}, { ifname: name }));
+    return this.request(`delete link ${name}`, () => this.sock.delLink({}, { ifname: name }));
   }
 
   addresses(): Promise<AddressMessage[]> {
-    return this.guard('dump addresses', this.sock.getAddresses());
+    return this.dump('dump addresses', () => this.sock.getAddresses());
   }
 
   newAddress(data: rt.Address, attrs: rt.AddressAttrs): Promise<unknown> {
-    return this.guard('add address', this.sock.newAddress(data, attrs, { flags: CREATE_EXCL }));
+    return this.request('add address', () => this.sock.newAddress(data, attrs, { flags: CREATE_EXCL }));
   }
 
   deleteAddress(data: rt.Address, attrs: rt.AddressAttrs): Promise<unknown> {
-    return this.guard('delete address', this.sock.delAddress(data, attrs));
+    return this.request('delete address', () => this.sock.delAddress(data, attrs));
   }
 
   routes(family: number): Promise<RouteMessage[]> {
-    return this.guard('dump routes', this.sock.getRoutes({ family }));
+    return this.dump('dump routes', () => this.sock.getRoutes({ family }));
   }
 
   newRoute(data: rt.Route, attrs: rt.RouteAttrs): Promise<unknown> {
-    return this.guard('add route', this.sock.newRoute(data, attrs, { flags: CREATE_EXCL }));
+    return this.request('add route', () => this.sock.newRoute(data, attrs, { flags: CREATE_EXCL }));
   }
 
   deleteRoute(data: rt.Route, attrs: rt.RouteAttrs): Promise<unknown> {
-    return this.guard('delete route', this.sock.delRoute(data, attrs));
+    return this.request('delete route', () => this.sock.delRoute(data, attrs));
   }
 
   /**
@@ -102,24 +152,32 @@ export class Rtnl {
    */
   neighbours(family: number, proxy = false): Promise<NeighborMessage[]> {
     const data: rt.Neighbor = { family, ...(proxy ? { flags: { proxy: true } } : {}) };
-    return this.guard('dump neighbours', this.sock.getNeighbors(data));
+    return this.dump('dump neighbours', () => this.sock.getNeighbors(data));
   }
 
   newNeighbour(data: rt.Neighbor, attrs: rt.NeighborAttrs, flags: number): Promise<unknown> {
-    return this.guard('add neighbour', this.sock.newNeighbor(data, attrs, { flags }));
+    return this.request('add neighbour', () => this.sock.newNeighbor(data, attrs, { flags }));
   }
 
   deleteNeighbour(data: rt.Neighbor, attrs: rt.NeighborAttrs): Promise<unknown> {
-    return this.guard('delete neighbour', this.sock.delNeighbor(data, attrs));
+    return this.request('delete neighbour', () => this.sock.delNeighbor(data, attrs));
   }
 
   close(): void {
     this.sock.socket.close();
   }
 
-  private async guard<T>(what: string, request: Promise<T>): Promise<T> {
+  private request<T>(what: string, send: () => Promise<T>): Promise<T> {
+    return this.guard(what, this.gate.run(false, send));
+  }
+
+  private dump<T>(what: string, send: () => Promise<T>): Promise<T> {
+    return this.guard(what, this.gate.run(true, send));
+  }
+
+  private async guard<T>(what: string, reply: Promise<T>): Promise<T> {
     try {
-      return await request;
+      return await reply;
     } catch (err) {
       throw asKernelErrno(err, `${what}${this.where()}`);
     }
