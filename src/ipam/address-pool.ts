@@ -36,6 +36,8 @@ export class AddressPool {
   /** Offsets that automatic allocation draws from (the subPool, if any). */
   readonly rangeLo: bigint;
   readonly rangeHi: bigint;
+  /** Store version of the pool key (0 until persisted): a delete event older than this is not about this pool. */
+  storeVersion = 0;
   private cursor: bigint;
   /** Offsets whose release is being persisted: still allocated, not releasable twice. */
   private readonly releasing = new Set<bigint>();

@@ -88,6 +88,7 @@ export class DefaultIpam implements Ipam {
   private readonly poolOps = new SerialQueue();
   private readonly routesInUse: () => Promise<string[]>;
   private readonly log: IpamLogger | undefined;
+  private unwatch: (() => void) | undefined;
 
   /** Constructs and loads the persisted state. */
   static async open(options: DefaultIpamOptions): Promise<DefaultIpam> {
@@ -129,12 +130,20 @@ export class DefaultIpam implements Ipam {
       this.spaceVersions.clear();
       for (const pool of pools) this.registerLoaded(pool);
       for (const [space, version] of loaded.spaceVersions) this.spaceVersions.set(space, version);
+      this.unwatch?.();
+      this.unwatch = this.state.watchPoolDeletes((poolId, version) => this.onPoolDeleted(poolId, version));
       if (loaded.orphans.length > 0) {
         await this.state.deleteEntries(loaded.orphans).catch((err: unknown) => {
           this.log?.warn({ err, count: loaded.orphans.length }, 'ipam: could not delete orphaned address keys');
         });
       }
     });
+  }
+
+  /** Stops following the store. */
+  close(): void {
+    this.unwatch?.();
+    this.unwatch = undefined;
   }
 
   defaultAddressSpaces(): AddressSpaces {
@@ -207,6 +216,7 @@ export class DefaultIpam implements Ipam {
       try {
         const version = await this.state.createPool(recordOf(pool), reserved, this.spaceVersion(space));
         this.spaceVersions.set(space, version);
+        pool.storeVersion = version;
       } catch (err) {
         if (isWeftError(err, ErrorCodes.STORE_CONFLICT) && attempt < MAX_POOL_ATTEMPTS) continue;
         throw err;
@@ -300,14 +310,23 @@ export class DefaultIpam implements Ipam {
     const version = await this.state.spaceVersion(space);
     if (!force && version === this.spaceVersion(space)) return;
     const records = await this.state.listPools(space);
-    const stored = new Set(records.map((r) => r.id));
+    const stored = new Set(records.map((r) => r.record.id));
     for (const pool of this.registry.inSpace(space)) if (!stored.has(pool.id)) this.registry.remove(pool);
-    for (const record of records) {
+    for (const { record, version: poolVersion } of records) {
       if (this.registry.get(record.id)) continue;
       const addresses = await this.state.listAddresses(record.id);
-      this.registerLoaded(poolFromStore({ record, addresses }));
+      this.registerLoaded(poolFromStore({ record, version: poolVersion, addresses }));
     }
     this.spaceVersions.set(space, version);
+  }
+
+  /**
+   * Another instance (or this one) deleted a pool key: forget the pool, unless
+   * ours is newer than the deletion (re-created since; watch events may lag).
+   */
+  private onPoolDeleted(poolId: string, version: number): void {
+    const pool = this.registry.get(poolId);
+    if (pool && pool.storeVersion < version) this.registry.remove(pool);
   }
 
   private registerLoaded(pool: AddressPool): void {

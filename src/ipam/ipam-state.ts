@@ -38,6 +38,8 @@ export interface StoredAddress {
 
 export interface StoredPool {
   record: PoolRecord;
+  /** Store version of the pool key. */
+  version: number;
   addresses: StoredAddress[];
 }
 
@@ -87,7 +89,7 @@ export class IpamState {
     const byPool = new Map<string, StoredPool>();
     for (const entry of poolEntries) {
       const record = decodePoolRecord(entry);
-      byPool.set(encodeURIComponent(record.id), { record, addresses: [] });
+      byPool.set(encodeURIComponent(record.id), { record, version: entry.version, addresses: [] });
     }
     const orphans: Entry[] = [];
     for (const entry of addressEntries) {
@@ -103,10 +105,19 @@ export class IpamState {
     return { pools: [...byPool.values()], orphans, spaceVersions };
   }
 
-  /** The pool records of one address space. */
-  async listPools(space: string): Promise<PoolRecord[]> {
-    const records = (await this.store.list(this.poolPrefix)).map(decodePoolRecord);
-    return records.filter((r) => r.addressSpace === space);
+  /** The pool records of one address space, with their versions. */
+  async listPools(space: string): Promise<{ record: PoolRecord; version: number }[]> {
+    const entries = await this.store.list(this.poolPrefix);
+    return entries
+      .map((entry) => ({ record: decodePoolRecord(entry), version: entry.version }))
+      .filter((p) => p.record.addressSpace === space);
+  }
+
+  /** Calls back when a pool key is deleted (by any instance); returns the unsubscribe function. */
+  watchPoolDeletes(listener: (poolId: string, version: number) => void): () => void {
+    return this.store.watch(this.poolPrefix, (event) => {
+      if (event.type === 'delete') listener(decodeURIComponent(event.key.slice(this.poolPrefix.length)), event.version);
+    });
   }
 
   /** The allocated addresses of one pool. */

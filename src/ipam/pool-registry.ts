@@ -88,6 +88,7 @@ export function poolFromStore(stored: StoredPool): AddressPool {
     auto: record.auto,
     options: record.options,
   });
+  pool.storeVersion = stored.version;
   for (const address of stored.addresses) {
     try {
       pool.reserve(pool.offsetOf(address.ip));

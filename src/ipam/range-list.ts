@@ -114,7 +114,7 @@ export class Coverage {
     this.ends.splice(i, 1, ...pieces.map((p) => p[1]));
   }
 
-  /** The end of the covered run overlapping [start, end], or undefined. */
+  /** The end of the last covered run overlapping [start, end], or undefined. */
   coveredUntil(start: bigint, end: bigint): bigint | undefined {
     const i = this.lastStartingAtOrBefore(end);
     if (i < 0 || this.ends[i]! < start) return undefined;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createAllocationSet, type AllocationSet } from '../../src/ipam/allocation-set.js';
 import { BitmapSet } from '../../src/ipam/bitmap-set.js';
 import { IntervalSet } from '../../src/ipam/interval-set.js';
+import { Coverage } from '../../src/ipam/range-list.js';
 
 /** Deterministic PRNG (mulberry32) so failures reproduce. */
 function random(seed: number): () => number {
@@ -77,5 +78,30 @@ describe('allocation sets', () => {
     expect(createAllocationSet(1n << 24n).memoryBytes()).toBe(2 * 1024 * 1024);
     expect(createAllocationSet(1n << 25n)).toBeInstanceOf(IntervalSet);
     expect(createAllocationSet(1n << 64n).memoryBytes()).toBe(0);
+  });
+
+  it('coverage merges back-to-back ranges and splits on removal (random, against brute force)', () => {
+    const next = random(6);
+    const coverage = new Coverage();
+    const blocks = new Set<number>(); // blocks of 4 addresses: [4b, 4b+3]
+    for (let step = 0; step < 3000; step++) {
+      const block = Math.floor(next() * 64);
+      if (blocks.has(block)) coverage.remove(BigInt(block * 4), BigInt(block * 4 + 3)), blocks.delete(block);
+      else coverage.add(BigInt(block * 4), BigInt(block * 4 + 3)), blocks.add(block);
+      const start = Math.floor(next() * 256);
+      const end = start + Math.floor(next() * 16);
+      let expected: bigint | undefined;
+      // the end of the last run overlapping [start, end]
+      for (let a = end; a >= start && expected === undefined; a--) {
+        if (!blocks.has(a >> 2)) continue;
+        let b = a >> 2;
+        while (blocks.has(b + 1)) b++;
+        expected = BigInt(b * 4 + 3);
+      }
+      expect(coverage.coveredUntil(BigInt(start), BigInt(end))).toBe(expected);
+    }
+    let runs = 0;
+    for (let b = 0; b < 64; b++) if (blocks.has(b) && !blocks.has(b - 1)) runs++;
+    expect(coverage.runs).toBe(runs);
   });
 });
