@@ -1,8 +1,9 @@
 /**
- * Interface addresses. An address is identified by (device, address,
- * prefix length), as in the kernel, so adding one that is there is always
- * the same object: changed:false. Removing the last IPv4 address of a link
- * flushes the link's IPv4 routes, as the kernel does.
+ * Interface addresses. IPv4 identifies an address by (device, address,
+ * prefix length), so adding one that is there is the same object
+ * (changed:false); IPv6 allows an address once per device whatever the
+ * prefix, so another prefix is EEXIST. Removing the last IPv4 address of a
+ * link flushes the link's IPv4 routes, as the kernel does.
  */
 import { errno } from './errno.js';
 import { formatCidr, parseCidr } from './ip.js';
@@ -17,6 +18,9 @@ export function addAddress(ns: FakeNamespace, dev: string, cidrText: string): bo
     throw errno('EACCES', `IPv6 is disabled on ${dev}`);
   }
   const address: FakeAddress = { dev, cidr: formatCidr(cidr), family: cidr.family };
+  const local = address.cidr.slice(0, address.cidr.indexOf('/'));
+  const clash = ns.addresses.find((a) => a.dev === dev && a.family === 6 && a.cidr.startsWith(`${local}/`));
+  if (clash && clash.cidr !== address.cidr) throw errno('EEXIST', `${local} is already on ${dev} as ${clash.cidr}`);
   if (ns.addresses.some((a) => a.dev === dev && a.cidr === address.cidr)) return false;
   ns.addresses.push(address);
   addConnectedRoute(ns, address, link);

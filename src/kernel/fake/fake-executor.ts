@@ -91,9 +91,9 @@ function runOp(core: FakeCore, op: KernelOp, netns: string | undefined): OpOutco
     case 'link.add':
       return done(addLink(world, core.features, netns, op.link));
     case 'link.del': {
-      const result = deleteLink(world, netns, op.name);
-      const link = op.link ?? result.spec;
-      return done(result.changed, { ...op, ...(link && { link }) });
+      if (isGone(world, netns)) return done(false);
+      const result = deleteLink(world, netns, op.name, op.link);
+      return done(result.changed, { ...op, ...(result.spec && { link: result.spec }) });
     }
     case 'link.set': {
       const result = setLink(world, netns, op.name, op.set);
@@ -105,7 +105,9 @@ function runOp(core: FakeCore, op: KernelOp, netns: string | undefined): OpOutco
     }
     case 'nft.apply':
       if (!core.features.nftables) throw unsupported('nftables', 'an nftables batch');
-      return done(applyNftScript(world.get(netns).nft, op.script));
+      applyNftScript(world.get(netns).nft, op.script);
+      // Like `nft -f`, a script counts as applied even when it changed nothing: its undo still runs.
+      return done(true);
     default:
       return done(runEntryOp(world, op, netns));
   }
@@ -113,6 +115,7 @@ function runOp(core: FakeCore, op: KernelOp, netns: string | undefined): OpOutco
 
 /** Ops on table entries (addresses, routes, neighbours, FDB): the answer is only "changed or not". */
 function runEntryOp(world: FakeWorld, op: KernelOp, netns: string | undefined): boolean {
+  if (op.op.endsWith('.del') && isGone(world, netns)) return false;
   const ns = world.get(netns);
   switch (op.op) {
     case 'addr.add':
@@ -134,6 +137,11 @@ function runEntryOp(world: FakeWorld, op: KernelOp, netns: string | undefined): 
     default:
       throw new WeftError(ErrorCodes.INTERNAL, 'Internal', `fake kernel: unhandled op ${op.op}`);
   }
+}
+
+/** A delete in a namespace that is gone finds its object gone with it (as the Linux executor does). */
+function isGone(world: FakeWorld, netns: string | undefined): boolean {
+  return netns !== undefined && !world.has(netns);
 }
 
 /** Names under /run/netns are file names. */

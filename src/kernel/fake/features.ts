@@ -37,11 +37,11 @@ const FEATURE_LABELS: Readonly<Record<Feature, string>> = {
 };
 
 /** The WEFT_KERNEL_UNSUPPORTED error both `require()` and a link add of a missing kind raise. */
-export function unsupported(feature: Feature, purpose: string): WeftError {
+export function unsupported(feature: Feature, purpose: string, details: Record<string, unknown> = {}): WeftError {
   return new WeftError(
     ErrorCodes.KERNEL_UNSUPPORTED,
     'NotImplemented',
     `this kernel lacks ${FEATURE_LABELS[feature]} (${feature}), needed for ${purpose}`,
-    { details: { feature, purpose, errno: 'EOPNOTSUPP' } },
+    { details: { feature, purpose, errno: 'EOPNOTSUPP', ...details } },
   );
 }

@@ -32,7 +32,7 @@ interface LinkPlan {
 /** Create the link; false when an identical one is already there. */
 export function addLink(world: FakeWorld, features: KernelFeatures, netns: NsKey, spec: LinkSpec): boolean {
   const ns = world.get(netns);
-  if (!features[spec.kind]) throw unsupported(spec.kind, `link ${spec.name} (kind ${spec.kind})`);
+  if (!features[spec.kind]) throw unsupported(spec.kind, `link ${spec.name} (kind ${spec.kind})`, { kind: spec.kind });
   checkIfname(spec.name);
   const existing = ns.links.get(spec.name);
   if (existing) {
@@ -176,7 +176,7 @@ function differencesFrom(world: FakeWorld, netns: NsKey, spec: LinkSpec): string
   check('mac', spec.mac?.toLowerCase(), link.mac);
   check('master', spec.master, link.master);
   check('group', spec.group, link.group);
-  if (spec.up) check('state', 'up', link.up ? 'up' : 'down');
+  if (spec.up !== undefined) check('state', spec.up ? 'up' : 'down', link.up ? 'up' : 'down');
   if (spec.veth) {
     check('veth peer', spec.veth.name, link.peer?.name);
     check('veth peer netns', nsLabel(spec.veth.ns ?? netns), link.peer && nsLabel(link.peer.netns));

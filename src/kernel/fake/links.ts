@@ -2,6 +2,7 @@
  * link.del and link.set against the model, and the spec that recreates a
  * link (what a link.del needs for its inverse when the plan did not say).
  */
+import { ErrorCodes, WeftError } from '../../errors/index.js';
 import type { LinkChanges, LinkKind, LinkSpec } from '../ops.js';
 import { errno } from './errno.js';
 import { checkMac, checkMtu } from './link-add.js';
@@ -12,17 +13,31 @@ const LINK_KINDS: readonly string[] = ['bridge', 'veth', 'vxlan', 'macvlan', 'du
 
 export interface DeleteResult {
   changed: boolean;
-  /** How to recreate what was deleted; absent when the op model cannot express it. */
+  /** How to recreate what was deleted: the spec the op gave, else one read from the model. */
   spec?: LinkSpec;
 }
 
-export function deleteLink(world: FakeWorld, netns: NsKey, name: string): DeleteResult {
+/**
+ * Delete a link (and what goes with it). Without a spec from the plan, one is
+ * read from the model so the delete can be undone; a veth whose peer is in
+ * another namespace is refused then, before anything changes, because the
+ * real kernel cannot describe such a peer (the Linux executor refuses too).
+ */
+export function deleteLink(world: FakeWorld, netns: NsKey, name: string, given?: LinkSpec): DeleteResult {
   const link = world.get(netns).links.get(name);
-  if (!link) return { changed: false };
+  if (!link) return { changed: false, ...(given && { spec: given }) };
   if (link.kind === undefined) {
     throw errno('EOPNOTSUPP', `${name} is a loopback or physical device and cannot be deleted`);
   }
-  const spec = linkSpecOf(world, netns, link);
+  if (!given && link.peer && link.peer.netns !== netns) {
+    throw new WeftError(
+      ErrorCodes.INVALID_ARGUMENT,
+      'BadRequest',
+      `link.del ${name}: its veth peer is in another namespace, so it could not be recreated on rollback; pass the link spec`,
+      { details: { link: name } },
+    );
+  }
+  const spec = given ?? linkSpecOf(world, netns, link);
   removeLink(world, netns, name);
   return { changed: true, ...(spec && { spec }) };
 }
@@ -67,9 +82,9 @@ function validateChanges(world: FakeWorld, netns: NsKey, link: FakeLink, changes
 }
 
 /**
- * A spec that recreates `link` as it is now. Undefined for devices weft
- * cannot create, and for a veth whose peer is in the daemon's namespace
- * while the link is not (VethPeer.ns cannot name the daemon's namespace).
+ * A spec that recreates `link` as it is now; undefined for devices weft
+ * cannot create. For a veth with its peer elsewhere it names the peer's
+ * namespace, except the daemon's own, which VethPeer.ns cannot name.
  */
 export function linkSpecOf(world: FakeWorld, netns: NsKey, link: FakeLink): LinkSpec | undefined {
   if (link.kind === undefined || !LINK_KINDS.includes(link.kind)) return undefined;

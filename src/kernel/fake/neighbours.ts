@@ -4,7 +4,9 @@
  * contents is EEXIST, the same entry is changed:false. Measured here: an FDB
  * entry for the bridge ("master") on a device that is no bridge port is
  * EOPNOTSUPP; a VXLAN entry for a MAC that has one with another dst is
- * EEXIST (the kernel only adds a second dst with NLM_F_APPEND).
+ * EEXIST. The exception is VXLAN's flood list (all-zeros MAC with a dst),
+ * which holds many remotes: the Linux executor appends (NLM_F_APPEND) there.
+ * An entry with a dst belongs to the device itself ('self') unless told.
  */
 import type { KernelOp } from '../ops.js';
 import { errno } from './errno.js';
@@ -27,6 +29,7 @@ function checkAnyMac(mac: string): string {
 
 export function addNeighbour(ns: FakeNamespace, op: NeighOp): boolean {
   requireLink(ns, op.dev);
+  if (!op.proxy && op.mac === undefined) throw errno('EINVAL', `neighbour ${op.ip} on ${op.dev}: a MAC address is required`);
   const entry: FakeNeighbour = {
     dev: op.dev,
     ip: checkIp(op.ip, 'neighbour address'),
@@ -53,9 +56,11 @@ export function deleteNeighbour(ns: FakeNamespace, op: NeighOp): boolean {
   return true;
 }
 
+const ZERO_MAC = '00:00:00:00:00:00';
+
 export function addFdbEntry(ns: FakeNamespace, op: FdbOp): boolean {
   const link = requireLink(ns, op.dev);
-  const self = op.self ?? false;
+  const self = op.self ?? op.dst !== undefined;
   if (!self && link.master === undefined) {
     throw errno('EOPNOTSUPP', `${op.dev} is not a bridge port; an FDB entry for the bridge needs one`);
   }
@@ -66,7 +71,10 @@ export function addFdbEntry(ns: FakeNamespace, op: FdbOp): boolean {
     ...(op.dst !== undefined && { dst: checkIp(op.dst, 'FDB destination') }),
     ...(!self && { master: link.master }),
   };
-  const existing = ns.fdb.find((e) => e.dev === entry.dev && e.mac === entry.mac && e.self === entry.self);
+  const floodList = entry.mac === ZERO_MAC && entry.dst !== undefined;
+  const existing = ns.fdb.find(
+    (e) => e.dev === entry.dev && e.mac === entry.mac && e.self === entry.self && (!floodList || e.dst === entry.dst),
+  );
   if (existing) {
     if (existing.dst === entry.dst) return false;
     throw errno('EEXIST', `fdb ${entry.mac} on ${entry.dev} already exists with dst ${existing.dst ?? 'none'}`);
@@ -78,7 +86,7 @@ export function addFdbEntry(ns: FakeNamespace, op: FdbOp): boolean {
 export function deleteFdbEntry(ns: FakeNamespace, op: FdbOp): boolean {
   const mac = checkAnyMac(op.mac);
   const dst = op.dst === undefined ? undefined : checkIp(op.dst, 'FDB destination');
-  const self = op.self ?? false;
+  const self = op.self ?? op.dst !== undefined;
   const index = ns.fdb.findIndex(
     (e) => e.dev === op.dev && e.mac === mac && e.self === self && (dst === undefined || e.dst === dst),
   );

@@ -17,8 +17,8 @@ interface TableRef {
   name: string;
 }
 
-/** Apply a script; returns false for an empty one (nothing to undo). */
-export function applyNftScript(nft: FakeNft, script: string): boolean {
+/** Apply a script as one transaction, or throw WEFT_NFT_FAILED and change nothing. */
+export function applyNftScript(nft: FakeNft, script: string): void {
   const statements = topLevelStatements(script);
   const tables = nft.tables.map((t) => ({ ...t }));
   let nextHandle = nft.nextHandle;
@@ -27,10 +27,8 @@ export function applyNftScript(nft: FakeNft, script: string): boolean {
     if (created) nextHandle += 1;
   }
   nft.scripts.push(script);
-  if (statements.length === 0) return false;
   nft.tables = tables;
   nft.nextHandle = nextHandle;
-  return true;
 }
 
 /** `nft -j list ruleset` / `nft -j list table FAMILY NAME`, tables only. */

@@ -4,6 +4,7 @@
  * conf.all.forwarding (or its alias net.ipv4.ip_forward) also sets
  * conf.default and every device, as the kernel's forward-change handler does.
  */
+import { ErrorCodes, WeftError } from '../../errors/index.js';
 import { errno } from './errno.js';
 import type { FakeNamespace } from './model.js';
 import { CONF_DEFAULTS, SYSCTL_ALIASES } from './sysctl-defaults.js';
@@ -16,9 +17,18 @@ interface Slot {
   name: string;
 }
 
-/** 'net/ipv4/ip_forward' and 'net.ipv4.ip_forward' name the same key; aliases resolve to the real one. */
+/**
+ * 'net/ipv4/ip_forward' and 'net.ipv4.ip_forward' name the same key; aliases
+ * resolve to the real one. Only net.* keys are per namespace; like the Linux
+ * implementation, anything else is refused rather than read or written.
+ */
 export function canonicalSysctlKey(key: string): string {
   const dotted = key.trim().replaceAll('/', '.');
+  if (!dotted.startsWith('net.')) {
+    throw new WeftError(ErrorCodes.INVALID_ARGUMENT, 'BadRequest', `invalid sysctl key ${JSON.stringify(key)}: only keys under net/ are allowed`, {
+      details: { key },
+    });
+  }
   return SYSCTL_ALIASES[dotted] ?? dotted;
 }
 
