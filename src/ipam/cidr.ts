@@ -24,21 +24,31 @@ export function familyBits(family: Family): number {
   return family === 4 ? 32 : 128;
 }
 
-const DECIMAL_OCTET = /^(0|[1-9][0-9]{0,2})$/;
 const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
+const DIGIT_0 = 48;
 
-/** Parses a plain IPv4 address into its 32-bit value, or undefined. */
+/**
+ * Parses a plain IPv4 address into its 32-bit value, or undefined. Decimal
+ * octets only, no leading zeros (`010` could be read as octal). Hand-rolled:
+ * it is on the release hot path.
+ */
 function parseIpv4Value(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
   let value = 0;
-  for (const part of parts) {
-    if (!DECIMAL_OCTET.test(part)) return undefined;
-    const octet = Number(part);
-    if (octet > 255) return undefined;
+  let octets = 0;
+  let i = 0;
+  while (i <= text.length) {
+    const start = i;
+    let octet = 0;
+    for (let c = text.charCodeAt(i) - DIGIT_0; c >= 0 && c <= 9; c = text.charCodeAt(++i) - DIGIT_0) octet = octet * 10 + c;
+    const digits = i - start;
+    if (digits === 0 || digits > 3 || octet > 255 || (digits > 1 && text.charCodeAt(start) === DIGIT_0)) return undefined;
     value = value * 256 + octet;
+    octets++;
+    if (i === text.length) break;
+    if (text[i] !== '.' || octets === 4) return undefined;
+    i++;
   }
-  return value;
+  return octets === 4 ? value : undefined;
 }
 
 function parseHexGroups(text: string): number[] | undefined {

@@ -58,6 +58,8 @@ export class IpamState {
   private readonly poolPrefix: string;
   private readonly addrPrefix: string;
   private readonly spacePrefix: string;
+  /** Address key prefix per pool id (escaping is on the allocation hot path). */
+  private readonly addressPrefixes = new Map<string, string>();
 
   constructor(
     private readonly store: Store,
@@ -74,7 +76,13 @@ export class IpamState {
 
   /** Prefix of the address keys of one pool (ends with `/`). */
   addressPrefix(poolId: string): string {
-    return `${this.addrPrefix}${encodeURIComponent(poolId)}/`;
+    let prefix = this.addressPrefixes.get(poolId);
+    if (prefix === undefined) {
+      prefix = `${this.addrPrefix}${encodeURIComponent(poolId)}/`;
+      if (this.addressPrefixes.size >= 65_536) this.addressPrefixes.clear(); // a bound, not a policy
+      this.addressPrefixes.set(poolId, prefix);
+    }
+    return prefix;
   }
 
   spaceKey(space: string): string {
@@ -152,6 +160,7 @@ export class IpamState {
 
   /** Deletes a pool record, guarded by the space version; returns the new space version. */
   async deletePool(record: PoolRecord, spaceVersion: number): Promise<number> {
+    this.addressPrefixes.delete(record.id);
     return this.store.txn([
       { type: 'put', key: this.spaceKey(record.addressSpace), value: '{}', expectVersion: spaceVersion },
       { type: 'delete', key: this.poolKey(record.id) },

@@ -31,9 +31,12 @@ describe('IP parsing and formatting', () => {
     expect(parseIp('10.1.2.3')).toEqual({ family: 4, value: 0x0a010203n });
     expect(formatIp(4, 0xffffffffn)).toBe('255.255.255.255');
     expect(formatIp(4, 0n)).toBe('0.0.0.0');
+    expect(parseIp('0.0.0.0').value).toBe(0n);
+    expect(parseIp('255.255.255.255').value).toBe(0xffffffffn);
+    expect(parseIp('100.200.10.0').value).toBe(0x64c80a00n);
   });
 
-  it.each(['1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '1.2.3.-4', ' 1.2.3.4', '1.2.3.4%eth0', 'a.b.c.d'])(
+  it.each(['1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '1.2.3.-4', ' 1.2.3.4', '1.2.3.4%eth0', 'a.b.c.d', '', '1.2.3.', '1..2.3', '1.2.3.4.', '1234.1.1.1', '1.2.3.00'])(
     'rejects IPv4 %j',
     (text) => {
       expect(tryParseIp(text)).toBeUndefined();
