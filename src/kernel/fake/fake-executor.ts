@@ -2,6 +2,12 @@
  * The fake's OpExecutor: runs one op against the model, after giving the
  * fault injector its chance, and records the call. apply.ts drives it, so
  * ordering and rollback are exactly the real kernel's.
+ *
+ * Like the Linux executor, undo ops (rollback and teardown) treat a target
+ * that has vanished as already undone: anything in a namespace that is gone,
+ * a link.set whose link is gone (ENODEV), a per-device sysctl whose device is
+ * gone (ENOENT). Forward ops on a missing target fail. An injected fault
+ * always fails its op, so tests keep a reliable lever.
  */
 import { ErrorCodes, WeftError } from '../../errors/index.js';
 import type { OpExecutor, OpOutcome } from '../executor.js';
@@ -59,7 +65,7 @@ export class FakeExecutor implements OpExecutor {
     try {
       const fault = this.core.faults.check(recorded, netns, phase);
       if (fault) throw fault;
-      const outcome = runOp(this.core, structuredClone(op), netns);
+      const outcome = phase === 'apply' ? runOp(this.core, structuredClone(op), netns) : this.undo(op, netns);
       this.core.record({ phase, op: recorded, netns, outcome: outcome.changed ? 'applied' : 'noop' });
       return outcome;
     } catch (err) {
@@ -68,6 +74,23 @@ export class FakeExecutor implements OpExecutor {
       throw err;
     }
   }
+
+  private undo(op: KernelOp, netns: string | undefined): OpOutcome {
+    const vanished: OpOutcome = { changed: false, applied: structuredClone(op) };
+    if (netns !== undefined && !this.core.world.has(netns)) return vanished;
+    try {
+      return runOp(this.core, structuredClone(op), netns);
+    } catch (err) {
+      if (vanishedTarget(op, err)) return vanished;
+      throw err;
+    }
+  }
+}
+
+/** What an undo op may find gone: the link to restore, or the per-device sysctl that went with its device. */
+function vanishedTarget(op: KernelOp, err: unknown): boolean {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
+  return (op.op === 'link.set' && code === 'ENODEV') || (op.op === 'sysctl.set' && code === 'ENOENT');
 }
 
 function describeError(err: unknown): { code: string; message: string } {
