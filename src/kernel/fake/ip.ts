@@ -82,9 +82,8 @@ function parseV6(text: string): bigint {
   // An embedded IPv4 tail ('::ffff:10.0.0.1') stands for the last two groups.
   const lastColon = text.lastIndexOf(':');
   const last = text.slice(lastColon + 1);
-  const body = last.includes('.')
-    ? `${text.slice(0, lastColon + 1)}${(Number(parseV4(last)) >>> 16).toString(16)}:${(Number(parseV4(last)) & 0xffff).toString(16)}`
-    : text;
+  const v4 = last.includes('.') ? Number(parseV4(last)) : undefined;
+  const body = v4 === undefined ? text : `${text.slice(0, lastColon + 1)}${(v4 >>> 16).toString(16)}:${(v4 & 0xffff).toString(16)}`;
   const [head, rest] = body.includes('::') ? body.split('::') : [body, undefined];
   const headGroups = head ? head.split(':') : [];
   const restGroups = rest ? rest.split(':') : [];
