@@ -39,9 +39,12 @@ function parseIpv4Value(text: string): number | undefined {
   while (i <= text.length) {
     const start = i;
     let octet = 0;
-    for (let c = text.charCodeAt(i) - DIGIT_0; c >= 0 && c <= 9; c = text.charCodeAt(++i) - DIGIT_0) octet = octet * 10 + c;
+    for (let c = text.charCodeAt(i) - DIGIT_0; c >= 0 && c <= 9; c = text.charCodeAt(++i) - DIGIT_0) {
+      octet = octet * 10 + c;
+    }
     const digits = i - start;
-    if (digits === 0 || digits > 3 || octet > 255 || (digits > 1 && text.charCodeAt(start) === DIGIT_0)) return undefined;
+    const leadingZero = digits > 1 && text.charCodeAt(start) === DIGIT_0;
+    if (digits === 0 || digits > 3 || octet > 255 || leadingZero) return undefined;
     value = value * 256 + octet;
     octets++;
     if (i === text.length) break;

@@ -13,7 +13,6 @@
 import { ErrorCodes, isWeftError } from '../errors/index.js';
 import type { Store } from '../store/store.js';
 import type { AddressPool } from './address-pool.js';
-import type { Family } from './cidr.js';
 import {
   type DefaultPool,
   type DefaultPoolConfig,
@@ -82,7 +81,8 @@ const MAX_POOL_ATTEMPTS = 5;
 export class DefaultIpam implements Ipam {
   private readonly state: IpamState;
   private readonly registry = new PoolRegistry();
-  private readonly defaults: ReadonlyMap<string, Record<Family, readonly DefaultPool[]>>;
+  /** Default pools per address space, both families (the chooser filters by family). */
+  private readonly defaults: ReadonlyMap<string, readonly DefaultPool[]>;
   /** Last known version of each space guard key. */
   private readonly spaceVersions = new Map<string, number>();
   private readonly poolOps = new SerialQueue();
@@ -102,21 +102,26 @@ export class DefaultIpam implements Ipam {
     this.state = new IpamState(options.store, options.keyPrefix ?? 'ipam/');
     this.routesInUse = options.routesInUse ?? (async () => []);
     this.log = options.log;
-    const local = (configs: readonly DefaultPoolConfig[], label: string) => parseDefaultPools(configs, label);
+    const defaults = (v4: readonly DefaultPoolConfig[], v6: readonly DefaultPoolConfig[], label: string) => [
+      ...parseDefaultPools(v4, `${label}`),
+      ...parseDefaultPools(v6, `${label}V6`),
+    ];
     this.defaults = new Map([
       [
         LOCAL_DEFAULT_SPACE,
-        {
-          4: local(options.defaultPools ?? WEFT_DEFAULT_POOLS, 'defaultPools'),
-          6: local(options.defaultPoolsV6 ?? WEFT_DEFAULT_POOLS_V6, 'defaultPoolsV6'),
-        },
+        defaults(
+          options.defaultPools ?? WEFT_DEFAULT_POOLS,
+          options.defaultPoolsV6 ?? WEFT_DEFAULT_POOLS_V6,
+          'defaultPools',
+        ),
       ],
       [
         GLOBAL_DEFAULT_SPACE,
-        {
-          4: local(options.globalDefaultPools ?? WEFT_GLOBAL_DEFAULT_POOLS, 'globalDefaultPools'),
-          6: local(options.globalDefaultPoolsV6 ?? WEFT_GLOBAL_DEFAULT_POOLS_V6, 'globalDefaultPoolsV6'),
-        },
+        defaults(
+          options.globalDefaultPools ?? WEFT_GLOBAL_DEFAULT_POOLS,
+          options.globalDefaultPoolsV6 ?? WEFT_GLOBAL_DEFAULT_POOLS_V6,
+          'globalDefaultPools',
+        ),
       ],
     ]);
   }
@@ -207,9 +212,11 @@ export class DefaultIpam implements Ipam {
     return pool && poolInfo(pool);
   }
 
-  private async createPool(req: PoolRequest, defaults: Record<Family, readonly DefaultPool[]>): Promise<PoolResponse> {
+  private async createPool(req: PoolRequest, defaults: readonly DefaultPool[]): Promise<PoolResponse> {
     const space = req.addressSpace;
-    const routes = space === LOCAL_DEFAULT_SPACE ? new RouteObstacles(parseRoutes(await this.routesInUse())) : undefined;
+    // Host routes matter for local networks only; global ones live in overlay namespaces.
+    const routes =
+      space === LOCAL_DEFAULT_SPACE ? new RouteObstacles(parseRoutes(await this.routesInUse())) : undefined;
     for (let attempt = 1; ; attempt++) {
       await this.syncSpace(space, attempt > 1);
       const { pool, reserved } = planPool(req, { space, registry: this.registry, defaults, routes });

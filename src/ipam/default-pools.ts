@@ -43,7 +43,7 @@ export interface DefaultPool {
   size: number;
 }
 
-/** Validates a configuration; throws WEFT_CONFIG_INVALID. */
+/** Validates a configuration (IPv4 and IPv6 entries may be mixed); throws WEFT_CONFIG_INVALID. */
 export function parseDefaultPools(configs: readonly DefaultPoolConfig[], label: string): DefaultPool[] {
   return configs.map((config, i) => {
     const where = `${label}[${i}]`;

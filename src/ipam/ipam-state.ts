@@ -89,7 +89,11 @@ export class IpamState {
     return this.spacePrefix + encodeURIComponent(space);
   }
 
-  /** Reads everything; address keys are listed before pools so a pool created meanwhile is never mistaken for an orphan's owner gone missing. */
+  /**
+   * Reads everything. Address keys are listed before pools: an address key
+   * listed here existed before the pool listing, so one without a pool there
+   * really is an orphan, never the first address of a pool created meanwhile.
+   */
   async load(): Promise<LoadedState> {
     const addressEntries = await this.store.list(this.addrPrefix);
     const poolEntries = await this.store.list(this.poolPrefix);
@@ -254,7 +258,7 @@ function decodePoolRecord(entry: Entry): PoolRecord {
 }
 
 function corrupt(key: string, reason: string, cause?: unknown): WeftError {
-  return new WeftError(ErrorCodes.STORE_FAILED, 'Internal', `IPAM store entry ${key} is corrupt: ${reason}`, {
+  return new WeftError(ErrorCodes.STORE_FAILED, 'Unavailable', `IPAM store entry ${key} is corrupt: ${reason}`, {
     cause,
     details: { key },
   });

@@ -20,7 +20,8 @@ export const RESERVED_ADDRESSES_OPTION = 'weft.ipam.reserved-addresses';
 export interface PlanContext {
   space: string;
   registry: PoolRegistry;
-  defaults: Record<Family, readonly DefaultPool[]>;
+  /** The space's default pools (both families). */
+  defaults: readonly DefaultPool[];
   /** Routes to avoid; absent where routes do not matter (the global space). */
   routes?: RouteObstacles;
 }
@@ -65,14 +66,13 @@ function explicitSpec(req: PoolRequest, options: Record<string, string>, ctx: Pl
 }
 
 function autoSpec(family: Family, options: Record<string, string>, ctx: PlanContext): PoolSpec {
-  const defaults = ctx.defaults[family];
-  const cidr = chooseSubnet(defaults, family, (candidate) => {
+  const cidr = chooseSubnet(ctx.defaults, family, (candidate) => {
     const byPool = ctx.registry.blockedUntil(ctx.space, candidate);
     const byRoute = ctx.routes?.blockedUntil(candidate);
     if (byPool === undefined || byRoute === undefined) return byPool ?? byRoute;
     return byPool > byRoute ? byPool : byRoute;
   });
-  if (!cidr) throw noDefaultPool(ctx.space, family, describeDefaultPools(defaults, family));
+  if (!cidr) throw noDefaultPool(ctx.space, family, describeDefaultPools(ctx.defaults, family));
   const id = poolIdOf(ctx.space, formatCidr(cidr));
   return { id, addressSpace: ctx.space, cidr, auto: true, options };
 }

@@ -109,7 +109,7 @@ function parseStoredCidr(record: PoolRecord, text: string): Cidr {
 }
 
 function corruptPool(record: PoolRecord, reason: string, cause: unknown): WeftError {
-  return new WeftError(ErrorCodes.STORE_FAILED, 'Internal', `stored IPAM pool ${record.id} is corrupt: ${reason}`, {
+  return new WeftError(ErrorCodes.STORE_FAILED, 'Unavailable', `stored IPAM pool ${record.id} is corrupt: ${reason}`, {
     cause,
     details: { poolId: record.id },
   });
