@@ -142,6 +142,10 @@ export class AddressPool {
     return 'started';
   }
 
+  isReleasing(offset: bigint): boolean {
+    return this.releasing.has(setKey(offset));
+  }
+
   /** Ends a release; the offset becomes free only if the store accepted the release. */
   endRelease(offset: bigint, released: boolean): void {
     this.releasing.delete(setKey(offset));

@@ -268,7 +268,11 @@ export class DefaultIpam implements Ipam {
     const offset = pool.offsetOf(address);
     pool.checkAssignable(offset, address);
     const ip = pool.addressAt(offset);
-    if (!pool.reserve(offset)) throw addressInUse(ip, pool.id);
+    if (!pool.reserve(offset)) {
+      // Marked used here. The mark is stale if another instance held it and released it since.
+      const held = pool.isReleasing(offset) || (await this.state.addressExists(pool.id, ip));
+      if (held) throw addressInUse(ip, pool.id);
+    }
     if (!(await this.persistAddress(pool, offset, ip, value))) throw addressInUse(ip, pool.id);
     return ip;
   }

@@ -180,6 +180,10 @@ export class IpamState {
     await this.store.delete(this.addressPrefix(poolId) + ip);
   }
 
+  async addressExists(poolId: string, ip: string): Promise<boolean> {
+    return (await this.store.get(this.addressPrefix(poolId) + ip)) !== undefined;
+  }
+
   /** Deletes an address key if it exists (at the version read); false if it did not. */
   async deleteAddressIfPresent(poolId: string, ip: string): Promise<boolean> {
     const key = this.addressPrefix(poolId) + ip;

@@ -124,6 +124,12 @@ describe('DefaultIpam persistence and concurrency', () => {
     // b can release what a allocated (the store is the truth)
     await b.releaseAddress(poolId, '10.10.1.200');
     expect(await store.get('ipam/addr/LocalDefault%2F10.10.0.0%2F23/10.10.1.200')).toBeUndefined();
+    // b lost 10.10.1.201 to a, then a released it: b's stale mark does not block a preferred request
+    await a.requestAddress({ poolId, address: '10.10.1.201' });
+    await rejection(b.requestAddress({ poolId, address: '10.10.1.201' }), ErrorCodes.ADDRESS_IN_USE);
+    await a.releaseAddress(poolId, '10.10.1.201');
+    expect((await b.requestAddress({ poolId, address: '10.10.1.201' })).address).toBe('10.10.1.201/23');
+    await rejection(a.requestAddress({ poolId, address: '10.10.1.201' }), ErrorCodes.ADDRESS_IN_USE);
   });
 
   it('two instances see each other\'s pools: no overlapping or duplicate pools, lazy pool lookup', async () => {
