@@ -4,7 +4,9 @@
 import type { AddrState } from '../kernel.js';
 import { hasErrno } from './errno.js';
 import { AF_INET, AF_INET6, afOf, canonicalIp, ipBytes, ipText, parseCidr } from './inet.js';
-import type { AddressMessage, Rtnl } from './rtnl.js';
+import { type AddrMsg, IFA, IFA_F_NODAD, ifaddrmsg } from './messages.js';
+import { attr } from './attrs.js';
+import type { Rtnl } from './rtnl.js';
 
 /**
  * Add `cidr` to `dev`. False when exactly that address is already there;
@@ -19,8 +21,8 @@ export async function addAddress(rtnl: Rtnl, dev: string, cidr: string): Promise
     await rtnl.newAddress(
       // IPv6: skip duplicate address detection so the address works at once,
       // as container runtimes do; weft owns these addresses.
-      { family: afOf(family), prefixlen: prefix, index, ...(family === 6 ? { flags: { nodad: true } } : {}) },
-      { local: bytes, address: bytes },
+      ifaddrmsg({ family: afOf(family), prefixlen: prefix, index, flags: family === 6 ? IFA_F_NODAD : 0 }),
+      [attr(IFA.LOCAL, bytes), attr(IFA.ADDRESS, bytes)],
     );
     return true;
   } catch (err) {
@@ -33,10 +35,10 @@ export async function addAddress(rtnl: Rtnl, dev: string, cidr: string): Promise
 export async function deleteAddress(rtnl: Rtnl, dev: string, cidr: string): Promise<boolean> {
   const { address, prefix, family } = parseCidr(cidr);
   const link = await rtnl.linkByName(dev);
-  if (!link?.data.index) return false;
+  if (!link) return false;
   const bytes = ipBytes(address);
   try {
-    await rtnl.deleteAddress({ family: afOf(family), prefixlen: prefix, index: link.data.index }, { local: bytes, address: bytes });
+    await rtnl.deleteAddress(ifaddrmsg({ family: afOf(family), prefixlen: prefix, index: link.index }), [attr(IFA.LOCAL, bytes), attr(IFA.ADDRESS, bytes)]);
     return true;
   } catch (err) {
     if (hasErrno(err, 'EADDRNOTAVAIL', 'ENODEV')) return false;
@@ -52,14 +54,14 @@ async function hasAddress(rtnl: Rtnl, dev: string, cidr: string): Promise<boolea
 
 export async function listAddresses(rtnl: Rtnl): Promise<AddrState[]> {
   const [msgs, links] = await Promise.all([rtnl.addresses(), rtnl.links()]);
-  const names = new Map(links.map((l) => [l.data.index ?? 0, l.attrs.ifname ?? '']));
+  const names = new Map(links.map((l) => [l.index, l.ifname ?? '']));
   return msgs.flatMap((m) => toAddrState(m, names));
 }
 
-function toAddrState(m: AddressMessage, names: Map<number, string>): AddrState[] {
-  const family = m.data.family === AF_INET ? 4 : m.data.family === AF_INET6 ? 6 : undefined;
+function toAddrState(m: AddrMsg, names: Map<number, string>): AddrState[] {
+  const family = m.family === AF_INET ? 4 : m.family === AF_INET6 ? 6 : undefined;
   // IFA_LOCAL is the interface's own address; IFA_ADDRESS is the peer on point-to-point links.
-  const bytes = m.attrs.local ?? m.attrs.address;
+  const bytes = m.local ?? m.address;
   if (!family || !bytes) return [];
-  return [{ dev: names.get(m.data.index ?? 0) ?? '', cidr: `${ipText(bytes)}/${m.data.prefixlen ?? 0}`, family }];
+  return [{ dev: names.get(m.index) ?? '', cidr: `${ipText(bytes)}/${m.prefixlen}`, family }];
 }

@@ -1,16 +1,14 @@
 /**
- * Netlink attribute buffers the `netlink` package leaves to us: the nested
- * IFLA_LINKINFO of each link kind (bridge, veth with its peer, vxlan,
- * macvlan, vlan, dummy), and a small parser to read them back.
+ * Netlink attributes: encoders, a parser, and the nested IFLA_LINKINFO of
+ * each link kind (bridge, veth with its peer, vxlan, macvlan, vlan, dummy).
  * Attribute numbers are from include/uapi/linux/if_link.h.
  */
 import { isIPv4 } from 'node:net';
-import type { rt } from 'netlink';
 import type { LinkSpec, MacvlanMode } from '../ops.js';
 import { ipBytes, ipText, macBytes } from './inet.js';
 
 /** IFLA_* (top level of a link message). */
-export const IFLA = { ADDRESS: 1, IFNAME: 3, MTU: 4, LINK: 5, MASTER: 10, LINKINFO: 18, GROUP: 27, NET_NS_FD: 28 } as const;
+export const IFLA = { ADDRESS: 1, IFNAME: 3, MTU: 4, LINK: 5, MASTER: 10, LINKINFO: 18, GROUP: 27, NET_NS_FD: 28, EXT_MASK: 29, LINK_NETNSID: 37 } as const;
 /** IFLA_INFO_* (inside IFLA_LINKINFO). */
 const INFO = { KIND: 1, DATA: 2 } as const;
 const VETH_INFO_PEER = 1;
@@ -65,15 +63,15 @@ export interface LinkInfoContext {
   peerNsFd?: number;
 }
 
-/**
- * The payload of IFLA_LINKINFO for a link spec (the netlink package adds
- * the IFLA_LINKINFO header itself): the kind, then its IFLA_INFO_DATA.
- */
-export function linkInfoPayload(spec: LinkSpec, ctx: LinkInfoContext): Buffer {
+/** The IFLA_LINKINFO attribute for a link spec: the kind, then its IFLA_INFO_DATA. */
+export function linkInfo(spec: LinkSpec, ctx: LinkInfoContext): Buffer {
   const kind = strAttr(INFO.KIND, spec.kind);
   const data = infoData(spec, ctx);
-  return data ? Buffer.concat([kind, nested(INFO.DATA, ...data)]) : kind;
+  return data ? nested(IFLA.LINKINFO, kind, nested(INFO.DATA, ...data)) : nested(IFLA.LINKINFO, kind);
 }
+
+/** IFLA_LINKINFO with just a kind (for kinds LinkSpec does not model, e.g. in the feature probe). */
+export const bareLinkInfo = (kind: string): Buffer => nested(IFLA.LINKINFO, strAttr(INFO.KIND, kind));
 
 function infoData(spec: LinkSpec, ctx: LinkInfoContext): Buffer[] | undefined {
   switch (spec.kind) {
@@ -117,12 +115,6 @@ function vxlanData(spec: LinkSpec, ctx: LinkInfoContext): Buffer[] {
   if (vx.local) out.push(attr(isIPv4(vx.local) ? VXLAN.LOCAL : VXLAN.LOCAL6, ipBytes(vx.local)));
   if (ctx.lowerIndex !== undefined) out.push(u32Attr(VXLAN.LINK, ctx.lowerIndex));
   return out;
-}
-
-/** ifinfomsg flags and change mask for "up" or "down"; nothing when `up` is not asked for. */
-export function upFlags(up: boolean | undefined): Pick<rt.Link, 'flags' | 'change'> {
-  if (up === undefined) return {};
-  return { flags: up ? { up: true } : {}, change: { up: true } };
 }
 
 /** Top-level attributes of a nested buffer, by type (the nested flag masked off). */

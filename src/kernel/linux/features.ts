@@ -11,7 +11,7 @@ import { createGenericNetlink, createNetlink, genl, Protocol } from 'netlink';
 import type { KernelFeatures } from '../kernel.js';
 import type { LinkSpec } from '../ops.js';
 import type { NetnsAddon } from './addon.js';
-import { strAttr, u32 } from './attrs.js';
+import { bareLinkInfo, IFLA, strAttr, u32Attr } from './attrs.js';
 import { errnoOf } from './errno.js';
 import { addLink } from './links.js';
 import type { KernelLogger } from './logger.js';
@@ -74,7 +74,9 @@ async function probeLinks(rtnl: Rtnl, logger?: KernelLogger): Promise<LinkFeatur
 
 /** Kinds that LinkSpec does not model (weft only needs to know whether they exist). */
 function rawLink(rtnl: Rtnl, name: string, kind: string, parent?: number): Promise<unknown> {
-  return rtnl.newLink({}, { ifname: name, linkinfo: strAttr(1, kind), ...(parent ? { link: u32(parent) } : {}) }, CREATE_EXCL);
+  const attrs = [strAttr(IFLA.IFNAME, name), bareLinkInfo(kind)];
+  if (parent) attrs.push(u32Attr(IFLA.LINK, parent));
+  return rtnl.newLink({}, attrs, CREATE_EXCL);
 }
 
 async function succeeds(feature: string, attempt: () => Promise<unknown>, logger?: KernelLogger): Promise<boolean> {
@@ -89,6 +91,7 @@ async function succeeds(feature: string, attempt: () => Promise<unknown>, logger
 
 async function genlFamilyExists(name: string): Promise<boolean> {
   const sock = createGenericNetlink();
+  sock.socket.on('error', () => undefined); // unhandled, it would abort the process from inside the addon
   try {
     const found = await sock.ctrlRequest(genl.Commands.GET_FAMILY, { familyName: name }, { flags: 0 });
     return found.length > 0;
@@ -103,6 +106,7 @@ async function genlFamilyExists(name: string): Promise<boolean> {
 function xfrmSocketOpens(addon: NetnsAddon, nsFd: number): boolean {
   try {
     const sock = addon.inNetns(nsFd, () => createNetlink(Protocol.XFRM));
+    sock.on('error', () => undefined);
     sock.close();
     return true;
   } catch {

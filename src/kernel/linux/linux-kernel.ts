@@ -59,7 +59,7 @@ export class LinuxKernel implements Kernel {
   private featuresProbe: Promise<KernelFeatures> | undefined;
 
   constructor(private readonly deps: LinuxKernelDeps) {
-    this.rtnl = new RtnlPool(deps.addon, deps.registry);
+    this.rtnl = new RtnlPool(deps.addon, deps.registry, deps.logger);
     this.sysctls = new Sysctls(deps.addon, deps.registry);
     this.nft = new Nft(deps.registry);
   }

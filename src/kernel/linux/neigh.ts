@@ -2,11 +2,12 @@
  * Neighbours (ARP/NDP entries, incl. proxy entries) and bridge FDB entries
  * (AF_BRIDGE neighbours, incl. VXLAN remotes with `dst`) over rtnetlink.
  */
-import type { rt } from 'netlink';
 import type { FdbState, NeighState } from '../kernel.js';
+import { attr } from './attrs.js';
 import { hasErrno } from './errno.js';
 import { AF_BRIDGE, AF_INET, AF_INET6, afOf, canonicalIp, canonicalMac, familyOf, ipBytes, ipText, macBytes, macText } from './inet.js';
-import { CREATE_APPEND, CREATE_EXCL, type NeighborMessage, type Rtnl } from './rtnl.js';
+import { NDA, type NdHeader, ndmsg, type NeighMsg, NTF, NUD } from './messages.js';
+import { CREATE_APPEND, CREATE_EXCL, type Rtnl } from './rtnl.js';
 
 export interface NeighSpec {
   dev: string;
@@ -30,15 +31,11 @@ export async function addNeighbour(rtnl: Rtnl, spec: NeighSpec): Promise<boolean
   const ifindex = await rtnl.indexOf(spec.dev);
   // A proxy add never reports EEXIST (the kernel just updates it), so look first.
   if (spec.proxy && (await hasNeighbour(rtnl, spec))) return false;
-  const data: rt.Neighbor = {
-    family: afOf(familyOf(spec.ip)),
-    ifindex,
-    state: { permanent: true },
-    ...(spec.proxy ? { flags: { proxy: true } } : {}),
-  };
-  const attrs: rt.NeighborAttrs = { dst: ipBytes(spec.ip), ...(spec.mac && !spec.proxy ? { lladdr: macBytes(spec.mac) } : {}) };
+  const header = ndmsg({ family: afOf(familyOf(spec.ip)), ifindex, state: NUD.PERMANENT, flags: spec.proxy ? NTF.PROXY : 0 });
+  const attrs = [attr(NDA.DST, ipBytes(spec.ip))];
+  if (spec.mac && !spec.proxy) attrs.push(attr(NDA.LLADDR, macBytes(spec.mac)));
   try {
-    await rtnl.newNeighbour(data, attrs, CREATE_EXCL);
+    await rtnl.newNeighbour(header, attrs, CREATE_EXCL);
     return true;
   } catch (err) {
     if (hasErrno(err, 'EEXIST') && (await hasNeighbour(rtnl, spec))) return false;
@@ -49,10 +46,10 @@ export async function addNeighbour(rtnl: Rtnl, spec: NeighSpec): Promise<boolean
 /** Delete a neighbour or proxy entry; false when it (or its device) was already gone. */
 export async function deleteNeighbour(rtnl: Rtnl, spec: NeighSpec): Promise<boolean> {
   const link = await rtnl.linkByName(spec.dev);
-  if (!link?.data.index) return false;
-  const data: rt.Neighbor = { family: afOf(familyOf(spec.ip)), ifindex: link.data.index, ...(spec.proxy ? { flags: { proxy: true } } : {}) };
+  if (!link) return false;
+  const header = ndmsg({ family: afOf(familyOf(spec.ip)), ifindex: link.index, flags: spec.proxy ? NTF.PROXY : 0 });
   try {
-    await rtnl.deleteNeighbour(data, { dst: ipBytes(spec.ip) });
+    await rtnl.deleteNeighbour(header, [attr(NDA.DST, ipBytes(spec.ip))]);
     return true;
   } catch (err) {
     if (hasErrno(err, 'ENOENT', 'ENODEV')) return false;
@@ -72,21 +69,21 @@ export async function listNeighbours(rtnl: Rtnl): Promise<NeighState[]> {
     rtnl.links(),
     rtnl.neighbours(AF_INET),
     rtnl.neighbours(AF_INET6),
-    rtnl.neighbours(AF_INET, true),
-    rtnl.neighbours(AF_INET6, true),
+    rtnl.neighbours(AF_INET, NTF.PROXY),
+    rtnl.neighbours(AF_INET6, NTF.PROXY),
   ]);
-  const names = new Map(links.map((l) => [l.data.index ?? 0, l.attrs.ifname ?? '']));
+  const names = new Map(links.map((l) => [l.index, l.ifname ?? '']));
   return dumps.flat().flatMap((m) => toNeighState(m, names));
 }
 
-function toNeighState(m: NeighborMessage, names: Map<number, string>): NeighState[] {
-  if ((m.data.family !== AF_INET && m.data.family !== AF_INET6) || !m.attrs.dst) return [];
+function toNeighState(m: NeighMsg, names: Map<number, string>): NeighState[] {
+  if ((m.family !== AF_INET && m.family !== AF_INET6) || !m.dst) return [];
   return [
     {
-      dev: names.get(m.data.ifindex ?? 0) ?? '',
-      ip: ipText(m.attrs.dst),
-      mac: m.attrs.lladdr?.length === 6 ? macText(m.attrs.lladdr) : undefined,
-      proxy: m.data.flags?.proxy === true,
+      dev: names.get(m.ifindex) ?? '',
+      ip: ipText(m.dst),
+      mac: m.lladdr?.length === 6 ? macText(m.lladdr) : undefined,
+      proxy: (m.flags & NTF.PROXY) !== 0,
     },
   ];
 }
@@ -96,16 +93,13 @@ function toNeighState(m: NeighborMessage, names: Map<number, string>): NeighStat
  * PERMANENT; on a bridge port (`master`) PERMANENT would mean "local to the
  * bridge", so a forwarding entry is NOARP ("static").
  */
-function fdbRequest(spec: FdbSpec, ifindex: number): { data: rt.Neighbor; attrs: rt.NeighborAttrs } {
+function fdbRequest(spec: FdbSpec, ifindex: number): { header: NdHeader; attrs: Buffer[] } {
   const self = isSelf(spec);
+  const attrs = [attr(NDA.LLADDR, macBytes(spec.mac))];
+  if (spec.dst) attrs.push(attr(NDA.DST, ipBytes(spec.dst)));
   return {
-    data: {
-      family: AF_BRIDGE,
-      ifindex,
-      state: self ? { permanent: true } : { noarp: true },
-      flags: self ? { self: true } : { master: true },
-    },
-    attrs: { lladdr: macBytes(spec.mac), ...(spec.dst ? { dst: ipBytes(spec.dst) } : {}) },
+    header: { family: AF_BRIDGE, ifindex, state: self ? NUD.PERMANENT : NUD.NOARP, flags: self ? NTF.SELF : NTF.MASTER },
+    attrs,
   };
 }
 
@@ -120,9 +114,9 @@ export async function addFdb(rtnl: Rtnl, spec: FdbSpec): Promise<boolean> {
   const ifindex = await rtnl.indexOf(spec.dev);
   const append = canonicalMac(spec.mac) === ZERO_MAC && spec.dst !== undefined;
   if (append && (await hasFdb(rtnl, spec))) return false;
-  const { data, attrs } = fdbRequest(spec, ifindex);
+  const { header, attrs } = fdbRequest(spec, ifindex);
   try {
-    await rtnl.newNeighbour(data, attrs, append ? CREATE_APPEND : CREATE_EXCL);
+    await rtnl.newNeighbour(ndmsg(header), attrs, append ? CREATE_APPEND : CREATE_EXCL);
     return true;
   } catch (err) {
     if (hasErrno(err, 'EEXIST') && (await hasFdb(rtnl, spec))) return false;
@@ -133,10 +127,10 @@ export async function addFdb(rtnl: Rtnl, spec: FdbSpec): Promise<boolean> {
 /** Delete an FDB entry (just this remote, when `dst` is given); false when already gone. */
 export async function deleteFdb(rtnl: Rtnl, spec: FdbSpec): Promise<boolean> {
   const link = await rtnl.linkByName(spec.dev);
-  if (!link?.data.index) return false;
-  const { data, attrs } = fdbRequest(spec, link.data.index);
+  if (!link) return false;
+  const { header, attrs } = fdbRequest(spec, link.index);
   try {
-    await rtnl.deleteNeighbour({ ...data, state: {} }, attrs);
+    await rtnl.deleteNeighbour(ndmsg({ ...header, state: 0 }), attrs);
     return true;
   } catch (err) {
     if (hasErrno(err, 'ENOENT', 'ENODEV')) return false;
@@ -153,16 +147,12 @@ async function hasFdb(rtnl: Rtnl, spec: FdbSpec): Promise<boolean> {
 
 export async function listFdb(rtnl: Rtnl): Promise<FdbState[]> {
   const [links, entries] = await Promise.all([rtnl.links(), rtnl.neighbours(AF_BRIDGE)]);
-  const names = new Map(links.map((l) => [l.data.index ?? 0, l.attrs.ifname ?? '']));
+  const names = new Map(links.map((l) => [l.index, l.ifname ?? '']));
   return entries.flatMap((m) => {
-    if (m.data.family !== AF_BRIDGE || !m.attrs.lladdr) return [];
-    const fdb: FdbState = {
-      dev: names.get(m.data.ifindex ?? 0) ?? '',
-      mac: macText(m.attrs.lladdr),
-      self: m.data.flags?.self === true,
-    };
-    if (m.attrs.dst) fdb.dst = ipText(m.attrs.dst);
-    if (m.attrs.master) fdb.master = names.get(m.attrs.master);
+    if (m.family !== AF_BRIDGE || !m.lladdr) return [];
+    const fdb: FdbState = { dev: names.get(m.ifindex) ?? '', mac: macText(m.lladdr), self: (m.flags & NTF.SELF) !== 0 };
+    if (m.dst) fdb.dst = ipText(m.dst);
+    if (m.master) fdb.master = names.get(m.master);
     return [fdb];
   });
 }

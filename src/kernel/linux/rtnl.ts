@@ -2,60 +2,84 @@
  * One persistent rtnetlink socket per namespace. A socket acts in the
  * namespace it was created in, so sockets for named namespaces are created
  * inside them (addon.inNetns); we never use IFLA_TARGET_NETNSID to reach
- * across. Requests on one socket are pipelined by sequence number.
+ * across. The `netlink` package provides the transport (sequence numbers,
+ * ACKs, multipart replies); message bodies are ours (messages.ts).
  *
- * `Rtnl` is a thin typed wrapper: every failure comes out as a KernelErrno
- * whose `code` is the errno name (EEXIST, ENODEV, …).
- *
- * Dumps are the exception to pipelining: the netlink package reassembles
- * only one multipart reply at a time, and the kernel interleaves other
- * replies with the parts of a dump in progress. So a dump runs alone on its
- * socket (see DumpGate); plain requests still pipeline freely.
+ * Every failure comes out as a KernelErrno whose `code` is the errno name
+ * (EEXIST, ENODEV, …). Requests pipeline, with two limits: a dump runs alone
+ * on its socket (the package reassembles one multipart reply at a time, and
+ * the kernel would interleave other replies with its parts), and at most
+ * MAX_IN_FLIGHT requests are outstanding, so replies never overflow the
+ * socket's receive buffer (which the package cannot recover from).
  */
-import { createRtNetlink, FlagsNew, type ifla, type RtNetlinkSocket, type rt } from 'netlink';
+import { createNetlink, type NetlinkSocket, Protocol } from 'netlink';
 import type { NetnsAddon } from './addon.js';
+import { attr, u32 } from './attrs.js';
 import { asKernelErrno, hasErrno, KernelErrno } from './errno.js';
+import type { KernelLogger } from './logger.js';
+import {
+  type AddrMsg,
+  decodeAddress,
+  decodeLink,
+  decodeNeigh,
+  decodeRoute,
+  IFLA,
+  ifaddrmsg,
+  type IfInfoHeader,
+  ifinfomsg,
+  type LinkMsg,
+  type NeighMsg,
+  ndmsg,
+  NLM_F,
+  type RouteMsg,
+  RTEXT_FILTER_SKIP_STATS,
+  RTM,
+  rtmsg,
+} from './messages.js';
 import type { NetnsRegistry } from './netns.js';
 
-export type LinkMessage = rt.LinkMessage;
-export type AddressMessage = rt.AddressMessage;
-export type RouteMessage = rt.RouteMessage;
-export type NeighborMessage = rt.NeighborMessage;
+export const CREATE_EXCL = NLM_F.CREATE | NLM_F.EXCL;
+export const CREATE_APPEND = NLM_F.CREATE | NLM_F.APPEND;
 
-/** Create, failing if it exists: the EEXIST tells idempotent adds what they found. */
-export const CREATE_EXCL = FlagsNew.CREATE | FlagsNew.EXCL;
-export const CREATE_APPEND = FlagsNew.CREATE | FlagsNew.APPEND;
+const MAX_IN_FLIGHT = 64;
+/** A reply that never comes (lost to an overrun) must not hang an apply forever. */
+const REQUEST_TIMEOUT_MS = 10_000;
+const RECV_BUFFER_BYTES = 4 << 20;
+/** Links are asked for without their statistics: less to send, less to parse. */
+const SKIP_STATS = attr(IFLA.EXT_MASK, u32(RTEXT_FILTER_SKIP_STATS));
 
-/**
- * Lets any number of plain requests be in flight together, but nothing at
- * all while a dump is. `start` is called synchronously when admitted, so the
- * order of sends is the order of admission.
- */
-class DumpGate {
+/** Admits requests in order: plain ones up to a limit together, a dump only alone. */
+class RequestGate {
+  private inFlight = 0;
   private dumping = false;
   private readonly waiting: Array<{ dump: boolean; go: () => void }> = [];
 
   run<T>(dump: boolean, start: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const go = () => {
+        this.inFlight++;
+        if (dump) this.dumping = true;
         const request = startSafely(start);
         request.then(resolve, reject);
-        if (dump) request.then(this.finishDump, this.finishDump);
+        request.then(this.finish, this.finish);
       };
       this.waiting.push({ dump, go });
       this.admit();
     });
   }
 
-  private readonly finishDump = (): void => {
+  private readonly finish = (): void => {
+    this.inFlight--;
     this.dumping = false;
     this.admit();
   };
 
+  /** `go` sends synchronously, so the order of sends is the order of admission. */
   private admit(): void {
-    while (!this.dumping && this.waiting.length > 0) {
-      const next = this.waiting.shift()!;
-      if (next.dump) this.dumping = true;
+    for (;;) {
+      const next = this.waiting[0];
+      if (!next || this.dumping || this.inFlight >= MAX_IN_FLIGHT || (next.dump && this.inFlight > 0)) return;
+      this.waiting.shift();
       next.go();
     }
   }
@@ -70,109 +94,125 @@ function startSafely<T>(start: () => Promise<T>): Promise<T> {
 }
 
 export class Rtnl {
-  private readonly gate = new DumpGate();
+  private readonly gate = new RequestGate();
+  private broken = false;
 
   constructor(
-    private readonly sock: RtNetlinkSocket,
+    private readonly sock: NetlinkSocket,
     /** For error messages only. */
     readonly netns: string | undefined,
-  ) {}
+    logger?: KernelLogger,
+  ) {
+    // Without a listener an 'error' event would be thrown inside the addon's callback and abort the process.
+    sock.on('error', (err) => {
+      this.broken = true;
+      logger?.warn({ netns, err: err.message }, 'rtnetlink socket failed; it will be replaced');
+    });
+  }
 
-  links(): Promise<LinkMessage[]> {
-    return this.dump('dump links', () => this.sock.getLinks());
+  /** A socket that reported an error is replaced by the pool on next use. */
+  get usable(): boolean {
+    return !this.broken;
+  }
+
+  async links(): Promise<LinkMsg[]> {
+    return (await this.dump('dump links', RTM.GETLINK, [ifinfomsg(), SKIP_STATS])).map(decodeLink);
   }
 
   /** The link called `name`, or undefined. */
-  async linkByName(name: string): Promise<LinkMessage | undefined> {
-    try {
-      const [msg] = await this.request(`get link ${name}`, () => this.sock.getLink({}, { ifname: name }));
-      return msg;
-    } catch (err) {
-      if (hasErrno(err, 'ENODEV')) return undefined;
-      throw err;
-    }
+  linkByName(name: string): Promise<LinkMsg | undefined> {
+    return this.getLink(`get link ${name}`, [ifinfomsg(), SKIP_STATS, attr(IFLA.IFNAME, Buffer.from(`${name}\0`))]);
   }
 
-  async linkByIndex(index: number): Promise<LinkMessage | undefined> {
-    try {
-      const [msg] = await this.request(`get link #${index}`, () => this.sock.getLink({ index }));
-      return msg;
-    } catch (err) {
-      if (hasErrno(err, 'ENODEV')) return undefined;
-      throw err;
-    }
+  linkByIndex(index: number): Promise<LinkMsg | undefined> {
+    return this.getLink(`get link #${index}`, [ifinfomsg({ index }), SKIP_STATS]);
   }
 
   /** ifindex of `name`; ENODEV with a clear message when there is none. */
   async indexOf(name: string): Promise<number> {
     const link = await this.linkByName(name);
-    if (!link?.data.index) throw new KernelErrno('ENODEV', `no link ${name}${this.where()}`);
-    return link.data.index;
+    if (!link) throw new KernelErrno('ENODEV', `no link ${name}${this.where()}`);
+    return link.index;
   }
 
-  newLink(data: rt.Link, attrs: ifla.LinkAttrs, flags: number): Promise<unknown> {
-    return this.request(`create link ${attrs.ifname ?? ''}`, () => this.sock.newLink(data, attrs, { flags }));
+  newLink(header: IfInfoHeader, attrs: Buffer[], flags: number): Promise<unknown> {
+    return this.request('create link', RTM.NEWLINK, [ifinfomsg(header), ...attrs], flags);
   }
 
-  setLink(data: rt.Link, attrs: ifla.LinkAttrs): Promise<unknown> {
-    return this.request(`set link ${data.index}`, () => this.sock.setLink(data, attrs));
+  setLink(header: IfInfoHeader, attrs: Buffer[]): Promise<unknown> {
+    return this.request(header.index ? `set link #${header.index}` : 'set link', RTM.NEWLINK, [ifinfomsg(header), ...attrs]);
   }
 
   deleteLink(name: string): Promise<unknown> {
-    return this.request(`delete link ${name}`, () => this.sock.delLink({}, { ifname: name }));
+    return this.request(`delete link ${name}`, RTM.DELLINK, [ifinfomsg(), attr(IFLA.IFNAME, Buffer.from(`${name}\0`))]);
   }
 
-  addresses(): Promise<AddressMessage[]> {
-    return this.dump('dump addresses', () => this.sock.getAddresses());
+  async addresses(): Promise<AddrMsg[]> {
+    return (await this.dump('dump addresses', RTM.GETADDR, [ifaddrmsg({ family: 0 })])).map(decodeAddress);
   }
 
-  newAddress(data: rt.Address, attrs: rt.AddressAttrs): Promise<unknown> {
-    return this.request('add address', () => this.sock.newAddress(data, attrs, { flags: CREATE_EXCL }));
+  newAddress(header: Buffer, attrs: Buffer[]): Promise<unknown> {
+    return this.request('add address', RTM.NEWADDR, [header, ...attrs], CREATE_EXCL);
   }
 
-  deleteAddress(data: rt.Address, attrs: rt.AddressAttrs): Promise<unknown> {
-    return this.request('delete address', () => this.sock.delAddress(data, attrs));
+  deleteAddress(header: Buffer, attrs: Buffer[]): Promise<unknown> {
+    return this.request('delete address', RTM.DELADDR, [header, ...attrs]);
   }
 
-  routes(family: number): Promise<RouteMessage[]> {
-    return this.dump('dump routes', () => this.sock.getRoutes({ family }));
+  async routes(family: number): Promise<RouteMsg[]> {
+    return (await this.dump('dump routes', RTM.GETROUTE, [rtmsg({ family })])).map(decodeRoute);
   }
 
-  newRoute(data: rt.Route, attrs: rt.RouteAttrs): Promise<unknown> {
-    return this.request('add route', () => this.sock.newRoute(data, attrs, { flags: CREATE_EXCL }));
+  newRoute(header: Buffer, attrs: Buffer[]): Promise<unknown> {
+    return this.request('add route', RTM.NEWROUTE, [header, ...attrs], CREATE_EXCL);
   }
 
-  deleteRoute(data: rt.Route, attrs: rt.RouteAttrs): Promise<unknown> {
-    return this.request('delete route', () => this.sock.delRoute(data, attrs));
+  deleteRoute(header: Buffer, attrs: Buffer[]): Promise<unknown> {
+    return this.request('delete route', RTM.DELROUTE, [header, ...attrs]);
   }
 
   /**
    * Neighbours of one family (AF_INET, AF_INET6, or AF_BRIDGE for the FDB).
    * A dump whose ndm_flags are exactly NTF_PROXY returns the proxy entries instead.
    */
-  neighbours(family: number, proxy = false): Promise<NeighborMessage[]> {
-    const data: rt.Neighbor = { family, ...(proxy ? { flags: { proxy: true } } : {}) };
-    return this.dump('dump neighbours', () => this.sock.getNeighbors(data));
+  async neighbours(family: number, flags = 0): Promise<NeighMsg[]> {
+    return (await this.dump('dump neighbours', RTM.GETNEIGH, [ndmsg({ family, flags })])).map(decodeNeigh);
   }
 
-  newNeighbour(data: rt.Neighbor, attrs: rt.NeighborAttrs, flags: number): Promise<unknown> {
-    return this.request('add neighbour', () => this.sock.newNeighbor(data, attrs, { flags }));
+  newNeighbour(header: Buffer, attrs: Buffer[], flags: number): Promise<unknown> {
+    return this.request('add neighbour', RTM.NEWNEIGH, [header, ...attrs], flags);
   }
 
-  deleteNeighbour(data: rt.Neighbor, attrs: rt.NeighborAttrs): Promise<unknown> {
-    return this.request('delete neighbour', () => this.sock.delNeighbor(data, attrs));
+  deleteNeighbour(header: Buffer, attrs: Buffer[]): Promise<unknown> {
+    return this.request('delete neighbour', RTM.DELNEIGH, [header, ...attrs]);
   }
 
   close(): void {
-    this.sock.socket.close();
+    this.sock.close();
   }
 
-  private request<T>(what: string, send: () => Promise<T>): Promise<T> {
-    return this.guard(what, this.gate.run(false, send));
+  private async getLink(what: string, body: Buffer[]): Promise<LinkMsg | undefined> {
+    try {
+      const [reply] = await this.request(what, RTM.GETLINK, body);
+      return reply ? decodeLink(reply) : undefined;
+    } catch (err) {
+      if (hasErrno(err, 'ENODEV')) return undefined;
+      throw err;
+    }
   }
 
-  private dump<T>(what: string, send: () => Promise<T>): Promise<T> {
-    return this.guard(what, this.gate.run(true, send));
+  /** Send one request; resolves with the payloads of its reply messages (none for a bare ACK). */
+  private request(what: string, type: number, body: Buffer[], flags = 0): Promise<Buffer[]> {
+    return this.guard(what, this.gate.run(false, () => this.send(type, body, flags)));
+  }
+
+  private dump(what: string, type: number, body: Buffer[]): Promise<Buffer[]> {
+    return this.guard(what, this.gate.run(true, () => this.send(type, body, NLM_F.DUMP)));
+  }
+
+  private async send(type: number, body: Buffer[], flags: number): Promise<Buffer[]> {
+    const [messages] = await this.sock.request(type, body, { flags, timeout: REQUEST_TIMEOUT_MS });
+    return messages.map((m) => m.data);
   }
 
   private async guard<T>(what: string, reply: Promise<T>): Promise<T> {
@@ -188,6 +228,12 @@ export class Rtnl {
   }
 }
 
+function openRtnetlink(): NetlinkSocket {
+  const sock = createNetlink(Protocol.ROUTE);
+  sock.setRecvBufferSize(RECV_BUFFER_BYTES);
+  return sock;
+}
+
 /** Sockets by namespace name; '' is the daemon's own namespace. */
 export class RtnlPool {
   private readonly sockets = new Map<string, Rtnl>();
@@ -195,6 +241,7 @@ export class RtnlPool {
   constructor(
     private readonly addon: NetnsAddon,
     private readonly registry: NetnsRegistry,
+    private readonly logger?: KernelLogger,
   ) {
     // A socket pins its namespace just like an fd does: close it with the fd.
     registry.onRelease((name) => this.drop(name));
@@ -202,32 +249,24 @@ export class RtnlPool {
 
   /** The socket for `netns` (undefined: our own), created on first use. Throws WEFT_NETNS_NOT_FOUND. */
   get(netns: string | undefined): Rtnl {
-    if (netns === undefined) return this.own();
+    const key = netns ?? '';
     // handle() revalidates the name and releases (→ drop) a stale socket first.
-    const { fd } = this.registry.handle(netns);
-    let rtnl = this.sockets.get(netns);
-    if (!rtnl) {
-      rtnl = new Rtnl(this.addon.inNetns(fd, () => createRtNetlink()), netns);
-      this.sockets.set(netns, rtnl);
-    }
+    const fd = netns === undefined ? undefined : this.registry.handle(netns).fd;
+    const cached = this.sockets.get(key);
+    if (cached?.usable) return cached;
+    if (cached) this.drop(key);
+    const sock = fd === undefined ? openRtnetlink() : this.addon.inNetns(fd, openRtnetlink);
+    const rtnl = new Rtnl(sock, netns, this.logger);
+    this.sockets.set(key, rtnl);
     return rtnl;
   }
 
-  drop(netns: string): void {
-    this.sockets.get(netns)?.close();
-    this.sockets.delete(netns);
+  drop(key: string): void {
+    this.sockets.get(key)?.close();
+    this.sockets.delete(key);
   }
 
   close(): void {
-    for (const name of [...this.sockets.keys()]) this.drop(name);
-  }
-
-  private own(): Rtnl {
-    let rtnl = this.sockets.get('');
-    if (!rtnl) {
-      rtnl = new Rtnl(createRtNetlink(), undefined);
-      this.sockets.set('', rtnl);
-    }
-    return rtnl;
+    for (const key of [...this.sockets.keys()]) this.drop(key);
   }
 }
