@@ -5,6 +5,7 @@
  */
 import { isIPv4 } from 'node:net';
 import type { LinkSpec, MacvlanMode } from '../ops.js';
+import { invalidOp } from './errno.js';
 import { ipBytes, ipText, macBytes } from './inet.js';
 
 /** IFLA_* (top level of a link message). */
@@ -80,10 +81,10 @@ function infoData(spec: LinkSpec, ctx: LinkInfoContext): Buffer[] | undefined {
     case 'vxlan':
       return vxlanData(spec, ctx);
     case 'macvlan':
-      if (!spec.macvlan) throw new TypeError(`macvlan ${spec.name}: missing macvlan options`);
+      if (!spec.macvlan) throw invalidOp(`macvlan ${spec.name}: missing macvlan options`);
       return [u32Attr(MACVLAN_MODE, MACVLAN_MODES[spec.macvlan.mode])];
     case 'vlan':
-      if (!spec.vlan) throw new TypeError(`vlan ${spec.name}: missing vlan options`);
+      if (!spec.vlan) throw invalidOp(`vlan ${spec.name}: missing vlan options`);
       return [u16Attr(VLAN_ID, spec.vlan.id)];
     case 'bridge':
     case 'dummy':
@@ -97,7 +98,7 @@ function infoData(spec: LinkSpec, ctx: LinkInfoContext): Buffer[] | undefined {
  * target namespace under its final name: no later move (~15 ms each).
  */
 function vethPeer(spec: LinkSpec, ctx: LinkInfoContext): Buffer {
-  if (!spec.veth) throw new TypeError(`veth ${spec.name}: missing peer`);
+  if (!spec.veth) throw invalidOp(`veth ${spec.name}: missing peer`);
   const peer = spec.veth;
   const attrs = [strAttr(IFLA.IFNAME, peer.name)];
   const mtu = peer.mtu ?? spec.mtu;
@@ -110,7 +111,7 @@ function vethPeer(spec: LinkSpec, ctx: LinkInfoContext): Buffer {
 
 function vxlanData(spec: LinkSpec, ctx: LinkInfoContext): Buffer[] {
   const vx = spec.vxlan;
-  if (!vx) throw new TypeError(`vxlan ${spec.name}: missing vxlan options`);
+  if (!vx) throw invalidOp(`vxlan ${spec.name}: missing vxlan options`);
   const out = [u32Attr(VXLAN.ID, vx.vni), be16Attr(VXLAN.PORT, vx.port ?? 4789), u8Attr(VXLAN.LEARNING, vx.learning ? 1 : 0)];
   if (vx.local) out.push(attr(isIPv4(vx.local) ? VXLAN.LOCAL : VXLAN.LOCAL6, ipBytes(vx.local)));
   if (ctx.lowerIndex !== undefined) out.push(u32Attr(VXLAN.LINK, ctx.lowerIndex));

@@ -5,6 +5,7 @@
  * `code` is the errno name, which apply.ts puts into its WeftError details.
  */
 import { constants } from 'node:os';
+import { ErrorCodes, WeftError } from '../../errors/index.js';
 
 /** An operation the kernel refused, with the errno name as `code`. */
 export class KernelErrno extends Error {
@@ -53,4 +54,9 @@ export function asKernelErrno(err: unknown, what: string): Error {
 export function hasErrno(err: unknown, ...codes: string[]): boolean {
   const code = errnoOf(err);
   return code !== undefined && codes.includes(code);
+}
+
+/** An op that cannot be carried out as written: the caller's mistake, not the kernel's. */
+export function invalidOp(message: string, details: Record<string, unknown> = {}): WeftError {
+  return new WeftError(ErrorCodes.INVALID_ARGUMENT, 'BadRequest', message, { details });
 }

@@ -3,10 +3,13 @@
  * CIDRs and MAC addresses.
  */
 import { isIP, isIPv4 } from 'node:net';
+import { invalidOp } from './errno.js';
 
 export const AF_INET = 2;
 export const AF_INET6 = 10;
 export const AF_BRIDGE = 7;
+
+const invalid = (what: string, value: string) => invalidOp(`not ${what}: ${JSON.stringify(value)}`, { value });
 
 export interface Cidr {
   address: string;
@@ -16,7 +19,7 @@ export interface Cidr {
 
 export function familyOf(ip: string): 4 | 6 {
   const v = isIP(ip);
-  if (v === 0) throw new TypeError(`not an IP address: ${ip}`);
+  if (v === 0) throw invalid('an IP address', ip);
   return v as 4 | 6;
 }
 
@@ -28,7 +31,7 @@ export function parseCidr(cidr: string): Cidr {
   const max = family === 4 ? 32 : 128;
   const prefix = prefixText === undefined ? max : Number(prefixText);
   if (extra !== undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > max || prefixText === '') {
-    throw new TypeError(`not a CIDR: ${cidr}`);
+    throw invalid('a CIDR', cidr);
   }
   return { address, prefix, family };
 }
@@ -36,7 +39,7 @@ export function parseCidr(cidr: string): Cidr {
 /** Network-order bytes of an IPv4 or IPv6 address. */
 export function ipBytes(ip: string): Buffer {
   if (isIPv4(ip)) return Buffer.from(ip.split('.').map(Number));
-  if (familyOf(ip) !== 6) throw new TypeError(`not an IP address: ${ip}`);
+  familyOf(ip);
   return ipv6Bytes(ip);
 }
 
@@ -90,7 +93,7 @@ export const canonicalIp = (ip: string): string => ipText(ipBytes(ip));
 export function macBytes(mac: string): Buffer {
   const parts = mac.split(':');
   if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p))) {
-    throw new TypeError(`not a MAC address: ${mac}`);
+    throw invalid('a MAC address', mac);
   }
   return Buffer.from(parts.map((p) => parseInt(p, 16)));
 }

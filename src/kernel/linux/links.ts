@@ -5,7 +5,7 @@
 import { ErrorCodes, WeftError } from '../../errors/index.js';
 import type { LinkState } from '../kernel.js';
 import type { LinkChanges, LinkKind, LinkSpec } from '../ops.js';
-import { attr, linkInfo, macvlanModeName, parseLinkInfo, u32Attr } from './attrs.js';
+import { attr, linkInfo, macvlanModeName, parseLinkInfo, strAttr, u32Attr } from './attrs.js';
 import { hasErrno, KernelErrno } from './errno.js';
 import { canonicalMac, macBytes, macText } from './inet.js';
 import { IFF_UP, IFLA, type IfInfoHeader, type LinkMsg } from './messages.js';
@@ -57,7 +57,7 @@ export async function addLink(rtnl: Rtnl, spec: LinkSpec, peerNsFd?: number): Pr
     lower === undefined ? undefined : rtnl.indexOf(lower),
     spec.master === undefined ? undefined : rtnl.indexOf(spec.master),
   ]);
-  const attrs = [attr(IFLA.IFNAME, Buffer.from(`${spec.name}\0`)), linkInfo(spec, { lowerIndex, peerNsFd })];
+  const attrs = [strAttr(IFLA.IFNAME, spec.name), linkInfo(spec, { lowerIndex, peerNsFd })];
   if (spec.mtu !== undefined) attrs.push(u32Attr(IFLA.MTU, spec.mtu));
   if (spec.mac) attrs.push(attr(IFLA.ADDRESS, macBytes(spec.mac)));
   if (spec.group !== undefined) attrs.push(u32Attr(IFLA.GROUP, spec.group));
@@ -175,7 +175,7 @@ export async function setLink(rtnl: Rtnl, name: string, set: LinkChanges): Promi
  * change can be sent before knowing whether it is needed.
  */
 async function setByName(rtnl: Rtnl, name: string, set: LinkChanges): Promise<SetOutcome> {
-  const attrs = [attr(IFLA.IFNAME, Buffer.from(`${name}\0`))];
+  const attrs = [strAttr(IFLA.IFNAME, name)];
   if (set.mtu !== undefined) attrs.push(u32Attr(IFLA.MTU, set.mtu));
   const [link] = await Promise.all([rtnl.linkByName(name), rtnl.setLink(upHeader(set.up), attrs)]);
   if (!link) throw noSuchLink(rtnl, name);

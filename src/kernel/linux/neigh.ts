@@ -4,7 +4,7 @@
  */
 import type { FdbState, NeighState } from '../kernel.js';
 import { attr } from './attrs.js';
-import { hasErrno } from './errno.js';
+import { hasErrno, invalidOp } from './errno.js';
 import { AF_BRIDGE, AF_INET, AF_INET6, afOf, canonicalIp, canonicalMac, familyOf, ipBytes, ipText, macBytes, macText } from './inet.js';
 import { NDA, type NdHeader, ndmsg, type NeighMsg, NTF, NUD } from './messages.js';
 import { CREATE_APPEND, CREATE_EXCL, type Rtnl } from './rtnl.js';
@@ -27,7 +27,7 @@ const ZERO_MAC = '00:00:00:00:00:00';
 
 /** Add a permanent neighbour (or a proxy entry); false when an identical one is there. */
 export async function addNeighbour(rtnl: Rtnl, spec: NeighSpec): Promise<boolean> {
-  if (!spec.proxy && !spec.mac) throw new TypeError(`neighbour ${spec.ip} on ${spec.dev}: a MAC address is required`);
+  if (!spec.proxy && !spec.mac) throw invalidOp(`neighbour ${spec.ip} on ${spec.dev}: a MAC address is required`);
   const ifindex = await rtnl.indexOf(spec.dev);
   // A proxy add never reports EEXIST (the kernel just updates it), so look first.
   if (spec.proxy && (await hasNeighbour(rtnl, spec))) return false;

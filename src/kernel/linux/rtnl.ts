@@ -14,7 +14,7 @@
  */
 import { createNetlink, type NetlinkSocket, Protocol } from 'netlink';
 import type { NetnsAddon } from './addon.js';
-import { attr, u32 } from './attrs.js';
+import { attr, strAttr, u32 } from './attrs.js';
 import { asKernelErrno, hasErrno, KernelErrno } from './errno.js';
 import type { KernelLogger } from './logger.js';
 import {
@@ -121,7 +121,7 @@ export class Rtnl {
 
   /** The link called `name`, or undefined. */
   linkByName(name: string): Promise<LinkMsg | undefined> {
-    return this.getLink(`get link ${name}`, [ifinfomsg(), SKIP_STATS, attr(IFLA.IFNAME, Buffer.from(`${name}\0`))]);
+    return this.getLink(`get link ${name}`, [ifinfomsg(), SKIP_STATS, strAttr(IFLA.IFNAME, name)]);
   }
 
   linkByIndex(index: number): Promise<LinkMsg | undefined> {
@@ -144,7 +144,7 @@ export class Rtnl {
   }
 
   deleteLink(name: string): Promise<unknown> {
-    return this.request(`delete link ${name}`, RTM.DELLINK, [ifinfomsg(), attr(IFLA.IFNAME, Buffer.from(`${name}\0`))]);
+    return this.request(`delete link ${name}`, RTM.DELLINK, [ifinfomsg(), strAttr(IFLA.IFNAME, name)]);
   }
 
   async addresses(): Promise<AddrMsg[]> {
