@@ -1,0 +1,63 @@
+/**
+ * The composition root: reads the configuration, builds every component and
+ * wires them together. Nothing else in weft constructs its own dependencies.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { WeftConfig } from './config/config.js';
+import { DefaultIpam } from './ipam/default-ipam.js';
+import type { Feature, Kernel } from './kernel/kernel.js';
+import { cidrsInUse } from './kernel/in-use.js';
+import { createLinuxKernel } from './kernel/linux/index.js';
+import type { Logger } from './log/logger.js';
+import { LocalStore } from './store/local.js';
+import type { Store } from './store/store.js';
+import { weftVersion } from './version.js';
+
+export interface Daemon {
+  readonly config: WeftConfig;
+  readonly kernel: Kernel;
+  readonly store: Store;
+  readonly ipam: DefaultIpam;
+  stop(): Promise<void>;
+}
+
+/** Features whose absence changes what weft can offer; logged once at start. */
+const OPTIONAL_FEATURES: readonly Feature[] = ['dummy', 'vlan', 'ipvlan', 'ipvs', 'esp', 'wireguard'];
+
+export async function startDaemon(config: WeftConfig, log: Logger): Promise<Daemon> {
+  log.info({ version: weftVersion(), root: config.root, pid: process.pid }, 'weftd starting');
+  mkdirSync(config.root, { recursive: true, mode: 0o700 });
+  const store = new LocalStore(join(config.root, 'weft.db'));
+  const kernel = createLinuxKernel({ logger: log.child({ component: 'kernel' }) });
+  try {
+    const features = await kernel.features();
+    const missing = OPTIONAL_FEATURES.filter((f) => !features[f]);
+    log.info({ features }, 'kernel features probed');
+    if (missing.length > 0) log.warn({ missing }, 'kernel lacks optional features; the drivers that need them will refuse with a clear error');
+    const ipam = await DefaultIpam.open({
+      store,
+      defaultPools: config.defaultAddressPools,
+      defaultPoolsV6: config.defaultAddressPoolsV6,
+      routesInUse: () => cidrsInUse(kernel),
+      log: log.child({ component: 'ipam' }),
+    });
+    log.info({ socket: config.socket, pluginSocket: config.pluginSocket }, 'weftd ready');
+    return {
+      config,
+      kernel,
+      store,
+      ipam,
+      async stop() {
+        log.info('weftd stopping');
+        ipam.close();
+        await kernel.close();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await kernel.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+}

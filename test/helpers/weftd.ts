@@ -1,0 +1,90 @@
+/**
+ * Runs a real weftd (from dist/) inside a throwaway "host" namespace, entered
+ * with nsenter --net (not `ip netns exec`, which would give it a private mount
+ * namespace), with its own root directory and sockets.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const WEFTD = new URL('../../dist/src/bin/weftd.js', import.meta.url).pathname;
+export const WEFT = new URL('../../dist/src/bin/weft.js', import.meta.url).pathname;
+
+export function requireBuilt(): void {
+  if (!existsSync(WEFTD)) throw new Error('dist/ is missing: run `npm run build` first (npm test and scripts/test.sh do)');
+}
+
+export interface RunningWeftd {
+  child: ChildProcess;
+  root: string;
+  logs: () => string;
+  /** Resolves when a JSON log line with this msg appears; rejects on exit or timeout. */
+  waitForLog: (msg: string, timeoutMs?: number) => Promise<Record<string, unknown>>;
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>;
+}
+
+export function startWeftd(hostNetns: string, extraArgs: string[] = []): RunningWeftd {
+  requireBuilt();
+  const root = mkdtempSync(join(tmpdir(), 'weftd-'));
+  const args = [
+    `--net=/run/netns/${hostNetns}`,
+    process.execPath,
+    WEFTD,
+    '--root', join(root, 'state'),
+    '--socket', join(root, 'weft.sock'),
+    '--plugin-socket', join(root, 'plugin.sock'),
+    '--log-level', 'debug',
+    ...extraArgs,
+  ];
+  const child = spawn('nsenter', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const waiters = new Set<() => void>();
+  const onData = (d: Buffer) => {
+    output += d.toString();
+    for (const w of waiters) w();
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  child.on('exit', () => {
+    for (const w of waiters) w();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+
+  const findLog = (msg: string) =>
+    output
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.msg === msg);
+
+  return {
+    child,
+    root,
+    logs: () => output,
+    waitForLog(msg, timeoutMs = 20_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => done(new Error(`weftd: no "${msg}" log within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+        const check = () => {
+          const line = findLog(msg);
+          if (line) done(undefined, line);
+          else if (child.exitCode !== null || child.signalCode !== null) done(new Error(`weftd exited (${child.exitCode ?? child.signalCode}) before "${msg}":\n${output}`));
+        };
+        const done = (err?: Error, line?: Record<string, unknown>) => {
+          clearTimeout(timer);
+          waiters.delete(check);
+          if (err) reject(err);
+          else resolve(line!);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const code = await exited;
+      rmSync(root, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
