@@ -101,6 +101,29 @@ static napi_value create_netns(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// pinOwnNetns(path): bind-mount the calling thread's namespace at path, so a
+// sandbox on the host network is reachable by name like any other.
+static napi_value pin_own_netns(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char path[4096];
+  if (argc < 1 || get_string(env, argv[0], path, sizeof path) != 0) {
+    napi_throw_type_error(env, NULL, "pinOwnNetns(path: string)");
+    return NULL;
+  }
+  if (prepare_run_dir() != 0) return throw_errno(env, "prepare " NETNS_RUN_DIR, errno);
+  int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+  if (fd < 0) return throw_errno(env, path, errno);
+  close(fd);
+  if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) != 0) {
+    int err = errno;
+    unlink(path);
+    return throw_errno(env, "bind mount netns", err);
+  }
+  return NULL;
+}
+
 // deleteNetns(path): unpin a namespace; the kernel frees it when unused.
 static napi_value delete_netns(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -216,6 +239,7 @@ static napi_value open_socket_in(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"createNetns", NULL, create_netns, NULL, NULL, NULL, napi_default, NULL},
+      {"pinOwnNetns", NULL, pin_own_netns, NULL, NULL, NULL, napi_default, NULL},
       {"deleteNetns", NULL, delete_netns, NULL, NULL, NULL, napi_default, NULL},
       {"inNetns", NULL, in_netns, NULL, NULL, NULL, napi_default, NULL},
       {"openSocketIn", NULL, open_socket_in, NULL, NULL, NULL, napi_default, NULL},

@@ -38,7 +38,7 @@ import { IpamState, encodeAddressRecord, type PoolRecord } from './ipam-state.js
 import { planPool } from './pool-planner.js';
 import { PoolRegistry, poolFromStore } from './pool-registry.js';
 import { RouteObstacles, parseRoutes } from './routes.js';
-import { SerialQueue } from './serial-queue.js';
+import { SerialQueue } from '../util/serial-queue.js';
 
 export const LOCAL_DEFAULT_SPACE = 'LocalDefault';
 export const GLOBAL_DEFAULT_SPACE = 'GlobalDefault';

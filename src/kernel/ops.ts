@@ -78,7 +78,12 @@ export interface RouteSpec {
 }
 
 export type KernelOp =
-  | { op: 'netns.add'; name: string }
+  | {
+      op: 'netns.add';
+      name: string;
+      /** Pin the daemon's own namespace under this name instead of making a new one (host network). */
+      pinDaemon?: boolean;
+    }
   | { op: 'netns.del'; name: string }
   | { op: 'link.add'; ns?: string; link: LinkSpec }
   | { op: 'link.del'; ns?: string; name: string; /** for the inverse */ link?: LinkSpec }

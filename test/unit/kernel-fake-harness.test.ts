@@ -199,3 +199,16 @@ describe('fake kernel: what it does not do', () => {
     expect((await kernel.links()).map((l) => l.name)).toEqual(['lo']);
   });
 });
+
+describe('netns.add with pinDaemon', () => {
+  it('names the daemon namespace; deleting the name removes nothing inside it', async () => {
+    const fake = new FakeKernel();
+    await fake.apply([{ op: 'link.add', link: { name: 'br-x', kind: 'bridge' } }]);
+    await fake.apply([{ op: 'netns.add', name: 'hostsb', pinDaemon: true }]);
+    expect(await fake.netnsList()).toContain('hostsb');
+    expect((await fake.links('hostsb')).map((l) => l.name)).toContain('br-x');
+    await fake.apply([{ op: 'netns.del', name: 'hostsb' }]);
+    expect(await fake.netnsList()).not.toContain('hostsb');
+    expect((await fake.links()).map((l) => l.name)).toContain('br-x');
+  });
+});

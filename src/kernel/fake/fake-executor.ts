@@ -107,7 +107,8 @@ function runOp(core: FakeCore, op: KernelOp, netns: string | undefined): OpOutco
     case 'netns.add':
       checkNetnsName(op.name);
       if (world.has(op.name)) return done(false);
-      world.add(op.name);
+      if (op.pinDaemon) world.alias(op.name);
+      else world.add(op.name);
       return done(true);
     case 'netns.del':
       return done(deleteNamespace(world, op.name));
@@ -177,6 +178,10 @@ function checkNetnsName(name: string): void {
 /** Deleting a namespace destroys its links; a veth end elsewhere goes with its peer. */
 function deleteNamespace(world: FakeWorld, name: string): boolean {
   if (!world.has(name)) return false;
+  if (world.isAlias(name)) {
+    world.remove(name);
+    return true;
+  }
   for (const linkName of [...world.get(name).links.keys()]) removeLink(world, name, linkName);
   world.remove(name);
   return true;

@@ -147,6 +147,19 @@ export class FakeWorld {
     return ns;
   }
 
+  /** Another name for the daemon's namespace (like a bind mount of it under /run/netns). */
+  alias(name: string): void {
+    if (this.namespaces.has(name)) {
+      throw new WeftError(ErrorCodes.NETNS_EXISTS, 'Conflict', `network namespace ${name} already exists`);
+    }
+    this.namespaces.set(name, this.get(undefined));
+  }
+
+  /** True when `name` is an alias of the daemon's namespace: removing it removes nothing inside. */
+  isAlias(name: string): boolean {
+    return this.namespaces.get(name) === this.namespaces.get(undefined);
+  }
+
   remove(name: string): void {
     this.namespaces.delete(name);
   }

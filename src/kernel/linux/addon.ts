@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 export interface NetnsAddon {
   /** A new, empty network namespace pinned by a bind mount at `path`. */
   createNetns(path: string): void;
+  /** Pin the calling thread's own namespace at `path` (a bind mount, like `ip netns attach NAME $$`). */
+  pinOwnNetns(path: string): void;
   /** Unpin the namespace at `path`; the kernel frees it once nothing uses it. */
   deleteNetns(path: string): void;
   /** Call `fn` with this thread inside the namespace `nsFd`, then switch back. */

@@ -72,7 +72,7 @@ export class LinuxExecutor implements OpExecutor {
   private async dispatch(op: KernelOp, netns: string | undefined): Promise<OpOutcome> {
     switch (op.op) {
       case 'netns.add':
-        return { changed: this.deps.registry.create(op.name), applied: op };
+        return { changed: this.deps.registry.create(op.name, op.pinDaemon), applied: op };
       case 'netns.del':
         return { changed: this.deps.registry.delete(op.name), applied: op };
       case 'link.add': {

@@ -61,13 +61,17 @@ export class NetnsRegistry {
       .sort();
   }
 
-  /** Create and pin a namespace. Returns false when one of that name already exists. */
-  create(name: string): boolean {
+  /**
+   * Create and pin a namespace, or with `pinDaemon` pin the daemon's own one
+   * under that name. Returns false when one of that name already exists.
+   */
+  create(name: string, pinDaemon = false): boolean {
     const path = this.path(name);
     if (this.inodeOf(path) !== undefined) return false;
     // A leftover file from an interrupted create would make the exclusive create fail.
     if (existsSync(path)) this.addon.deleteNetns(path);
-    this.addon.createNetns(path);
+    if (pinDaemon) this.addon.pinOwnNetns(path);
+    else this.addon.createNetns(path);
     return true;
   }
 
