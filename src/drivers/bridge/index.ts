@@ -1,0 +1,2 @@
+export { BridgeDriver } from './driver.js';
+export { bridgeNetworkData } from './network.js';

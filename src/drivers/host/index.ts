@@ -1,0 +1,1 @@
+export { HostDriver } from './driver.js';

@@ -1,0 +1,2 @@
+export { NatDriver } from './driver.js';
+export { natNetworkData } from './network.js';

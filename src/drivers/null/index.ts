@@ -1,0 +1,1 @@
+export { NullDriver } from './driver.js';
