@@ -1,26 +1,13 @@
 #!/usr/bin/env node
-/** weft: the command-line client. Until the API lands it knows only its version. */
-import { weftVersion } from '../version.js';
+/** weft: the command-line client of weftd (see src/cli). */
+import { main } from '../cli/main.js';
 
-const USAGE = `Usage: weft COMMAND
-
-Commands:
-  version     print the client version
-
-(network and sandbox commands arrive with the gRPC API)`;
-
-function main(argv: string[]): number {
-  const [command] = argv;
-  if (command === 'version' || command === '--version' || command === '-v') {
-    process.stdout.write(`weft ${weftVersion()}\n`);
-    return 0;
-  }
-  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-    process.stdout.write(`${USAGE}\n`);
-    return command === undefined ? 1 : 0;
-  }
-  process.stderr.write(`Error: unknown command "${command}" (see weft --help)\n`);
-  return 1;
-}
-
-process.exit(main(process.argv.slice(2)));
+const code = await main(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  isTTY: process.stdin.isTTY === true,
+});
+// Exit once stdout has drained: a paused stdin or a closing channel must
+// not keep the process alive, and a pipe must still get all the output.
+process.stdout.write('', () => process.exit(code));
