@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { builtinDrivers, HostDriver, NullDriver } from '../../src/drivers/index.js';
-import type { NetworkSpec } from '../../src/drivers/driver.js';
+import type { Driver, NetworkSpec } from '../../src/drivers/driver.js';
 
 const spec: NetworkSpec = {
   id: 'ffff',
@@ -17,7 +17,7 @@ const spec: NetworkSpec = {
   v6: [],
 };
 
-describe.each([
+describe.each<[string, Driver]>([
   ['host', new HostDriver()],
   ['null', new NullDriver()],
 ])('%s driver', (name, driver) => {
