@@ -26,6 +26,8 @@ export interface WeftClient extends NetworkApi {
   close(): void;
 }
 
+const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
+
 type Call = (service: string, method: string, request: object) => Promise<Message>;
 
 function caller(client: Client, target: string): Call {
@@ -69,7 +71,11 @@ function listOf<T>(response: Message, field: string): T[] {
  * an unreachable daemon shows up as WEFT_DAEMON_UNREACHABLE on the first call.
  */
 export function connect(target: string): WeftClient {
-  const client = new Client(target, credentials.createInsecure());
+  const client = new Client(target, credentials.createInsecure(), {
+    // Lists carry one inspect object per network or sandbox; grpc's default
+    // 4 MiB cap would fail `ls` on a big host long before anything else does.
+    'grpc.max_receive_message_length': MAX_RESPONSE_BYTES,
+  });
   const call = caller(client, target);
   const net = (method: string, request: object) => call(SERVICES.networks, method, request);
   const sbx = (method: string, request: object) => call(SERVICES.sandboxes, method, request);
