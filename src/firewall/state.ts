@@ -36,4 +36,8 @@ export interface FirewallState {
   ports: PublishedPort[];
 }
 
-export const EMPTY_FIREWALL_STATE: FirewallState = Object.freeze({ networks: [], ports: [] }) as FirewallState;
+/** Frozen all the way down: a shared constant nobody can push into. */
+export const EMPTY_FIREWALL_STATE: FirewallState = Object.freeze({
+  networks: Object.freeze([]) as unknown as FirewallNetwork[],
+  ports: Object.freeze([]) as unknown as PublishedPort[],
+});
