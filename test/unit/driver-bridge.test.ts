@@ -229,6 +229,14 @@ describe('bridge driver', () => {
     expect(kernel.snapshot()).toEqual(before);
   });
 
+  it('never adopts a bridge it did not create: a foreign bridge of that name fails the apply and stays', async () => {
+    const foreign = new FakeKernel({ hostLinks: [{ name: 'docker0', kind: 'bridge', addresses: ['172.17.0.1/16'] }] });
+    const before = foreign.snapshot();
+    const plan = driver.createNetwork(networkSpec({ options: { 'com.docker.network.bridge.name': 'docker0' } }));
+    await expect(foreign.apply(plan.ops)).rejects.toThrow(/docker0/);
+    expect(foreign.snapshot()).toEqual(before);
+  });
+
   it('is pure: planning twice gives the same plan and touches no kernel', () => {
     const spec = networkSpec(withV6);
     expect(driver.createNetwork(spec)).toEqual(driver.createNetwork(spec));

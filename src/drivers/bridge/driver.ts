@@ -2,7 +2,18 @@
  * The bridge driver: one Linux bridge per network, a veth per endpoint.
  * Pure: it validates options and returns plans; the controller applies them.
  */
-import type { Driver, DriverCapabilities, EndpointInfo, EndpointPlacement, EndpointPlan, EndpointSpec, JoinInfo, NetworkInfo, NetworkPlan, NetworkSpec } from '../driver.js';
+import type {
+  Driver,
+  DriverCapabilities,
+  EndpointInfo,
+  EndpointPlacement,
+  EndpointPlan,
+  EndpointSpec,
+  JoinInfo,
+  NetworkInfo,
+  NetworkPlan,
+  NetworkSpec,
+} from '../driver.js';
 import { localJoin } from '../common/join.js';
 import { planBridgeEndpoint } from './endpoint.js';
 import { planBridgeNetwork } from './network.js';

@@ -3,7 +3,18 @@
  * point-to-point veth and a host route; egress is masqueraded, and
  * endpoints of one network reach each other through the host.
  */
-import type { Driver, DriverCapabilities, EndpointInfo, EndpointPlacement, EndpointPlan, EndpointSpec, JoinInfo, NetworkInfo, NetworkPlan, NetworkSpec } from '../driver.js';
+import type {
+  Driver,
+  DriverCapabilities,
+  EndpointInfo,
+  EndpointPlacement,
+  EndpointPlan,
+  EndpointSpec,
+  JoinInfo,
+  NetworkInfo,
+  NetworkPlan,
+  NetworkSpec,
+} from '../driver.js';
 import { localJoin } from '../common/join.js';
 import { planNatEndpoint } from './endpoint.js';
 import { planNatNetwork } from './network.js';
