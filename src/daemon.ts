@@ -4,7 +4,12 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { startGrpcServer } from './api/grpc/server.js';
+import { Controller } from './cnm/controller.js';
+import type { ReconcileReport } from './cnm/reconcile.js';
+import { EtcNetnsFiles } from './cnm/sandbox-files.js';
 import type { WeftConfig } from './config/config.js';
+import { builtinDrivers } from './drivers/index.js';
 import { DefaultIpam } from './ipam/default-ipam.js';
 import type { Feature, Kernel } from './kernel/kernel.js';
 import { cidrsInUse } from './kernel/in-use.js';
@@ -19,6 +24,8 @@ export interface Daemon {
   readonly kernel: Kernel;
   readonly store: Store;
   readonly ipam: DefaultIpam;
+  readonly controller: Controller;
+  readonly reconciled: ReconcileReport;
   stop(): Promise<void>;
 }
 
@@ -42,14 +49,32 @@ export async function startDaemon(config: WeftConfig, log: Logger): Promise<Daem
       routesInUse: () => cidrsInUse(kernel),
       log: log.child({ component: 'ipam' }),
     });
+    const { controller, report } = await Controller.start({
+      store,
+      kernel,
+      ipam,
+      drivers: builtinDrivers(),
+      files: new EtcNetnsFiles(config.resolvConf),
+      log: log.child({ component: 'cnm' }),
+    });
+    const grpc = await startGrpcServer({
+      socketPath: config.socket,
+      api: controller,
+      version: weftVersion(),
+      log: log.child({ component: 'grpc' }),
+    });
     log.info({ socket: config.socket, pluginSocket: config.pluginSocket }, 'weftd ready');
     return {
       config,
       kernel,
       store,
       ipam,
+      controller,
+      reconciled: report,
       async stop() {
         log.info('weftd stopping');
+        await grpc.close();
+        await controller.stop();
         ipam.close();
         await kernel.close();
         await store.close();

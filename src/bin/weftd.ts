@@ -21,13 +21,9 @@ async function main(): Promise<number> {
   const config = resolveConfig(fileLayer, flags.overrides);
   const log = createLogger({ level: config.logLevel });
   const daemon = await startDaemon(config, log);
-  // Signal listeners do not keep Node's event loop alive; until the API
-  // servers hold it open, this timer does.
-  const keepAlive = setInterval(() => undefined, 2 ** 30);
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       log.info({ signal }, 'signal received');
-      clearInterval(keepAlive);
       resolve();
     };
     process.once('SIGTERM', onSignal);

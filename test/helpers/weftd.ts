@@ -18,15 +18,25 @@ export function requireBuilt(): void {
 export interface RunningWeftd {
   child: ChildProcess;
   root: string;
+  /** The gRPC API socket. */
+  socket: string;
   logs: () => string;
   /** Resolves when a JSON log line with this msg appears; rejects on exit or timeout. */
   waitForLog: (msg: string, timeoutMs?: number) => Promise<Record<string, unknown>>;
-  stop: (signal?: NodeJS.Signals) => Promise<number | null>;
+  /** Stop (SIGTERM by default); the root directory is deleted unless `keepRoot` (for a restart over the same state). */
+  stop: (signal?: NodeJS.Signals, options?: { keepRoot?: boolean }) => Promise<number | null>;
 }
 
-export function startWeftd(hostNetns: string, extraArgs: string[] = []): RunningWeftd {
+export interface WeftdOptions {
+  extraArgs?: string[];
+  /** Reuse the state of an earlier daemon (a restart). */
+  root?: string;
+}
+
+export function startWeftd(hostNetns: string, options: WeftdOptions = {}): RunningWeftd {
   requireBuilt();
-  const root = mkdtempSync(join(tmpdir(), 'weftd-'));
+  const root = options.root ?? mkdtempSync(join(tmpdir(), 'weftd-'));
+  const extraArgs = options.extraArgs ?? [];
   const args = [
     `--net=/run/netns/${hostNetns}`,
     process.execPath,
@@ -61,6 +71,7 @@ export function startWeftd(hostNetns: string, extraArgs: string[] = []): Running
   return {
     child,
     root,
+    socket: join(root, 'weft.sock'),
     logs: () => output,
     waitForLog(msg, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {
@@ -80,10 +91,10 @@ export function startWeftd(hostNetns: string, extraArgs: string[] = []): Running
         check();
       });
     },
-    async stop(signal = 'SIGTERM') {
+    async stop(signal = 'SIGTERM', stopOptions = {}) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const code = await exited;
-      rmSync(root, { recursive: true, force: true });
+      if (!stopOptions.keepRoot) rmSync(root, { recursive: true, force: true });
       return code;
     },
   };

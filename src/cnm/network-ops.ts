@@ -1,0 +1,153 @@
+/** Creating, removing and pruning networks. */
+import { WeftError } from '../errors/index.js';
+import type { Driver, NetworkSpec, SubnetData } from '../drivers/driver.js';
+import { GATEWAY_REQUEST_TYPE, REQUEST_ADDRESS_TYPE } from '../ipam/ipam.js';
+import type { NetworkCreateRequest } from './api-types.js';
+import type { ControllerContext } from './context.js';
+import { NETWORK_NAME, newId } from './ids.js';
+import { subnetRequests, type SubnetRequest } from './ipam-config.js';
+import { findNetwork } from './lookup.js';
+import { releaseHoldings, runChange } from './plan-runner.js';
+import type { NetworkRecord } from './records.js';
+
+export const DEFAULT_IPAM = 'default';
+
+export function driverFor(ctx: ControllerContext, name: string): Driver {
+  const driver = ctx.drivers.get(name);
+  if (!driver) {
+    throw new WeftError('WEFT_UNKNOWN_DRIVER', 'NotFound', `plugin "${name}" not found: weft has no network driver of that name`);
+  }
+  return driver;
+}
+
+export async function createNetwork(ctx: ControllerContext, req: NetworkCreateRequest, predefined = false): Promise<NetworkRecord> {
+  validateCreate(ctx, req);
+  const driver = driverFor(ctx, req.driver ?? 'bridge');
+  const caps = driver.capabilities();
+  const ipamDriver = req.ipamDriver || DEFAULT_IPAM;
+  if (ipamDriver !== DEFAULT_IPAM) {
+    throw new WeftError('WEFT_UNKNOWN_DRIVER', 'NotFound', `IPAM driver "${ipamDriver}" not found: weft has only "${DEFAULT_IPAM}"`);
+  }
+  const requests = subnetRequests({ ...req, driver: driver.name }, caps.usesIpam);
+  const holdings = { addresses: [] as { poolId: string; address: string }[], pools: [] as string[] };
+  // Until runChange takes over (it releases on its own failures), what IPAM gave is ours to give back.
+  let handedOver = false;
+  try {
+    const subnets = [];
+    for (const r of requests) subnets.push(await allocateSubnet(ctx, r, req, holdings));
+    const spec: NetworkSpec = {
+      id: newId(),
+      name: req.name,
+      options: { ...(req.options ?? {}) },
+      labels: { ...(req.labels ?? {}) },
+      internal: req.internal ?? false,
+      attachable: req.attachable ?? false,
+      ipv6: req.ipv6 ?? false,
+      v4: subnets.filter((s) => !s.v6).map((s) => s.data),
+      v6: subnets.filter((s) => s.v6).map((s) => s.data),
+    };
+    const plan = driver.createNetwork(spec);
+    const record: NetworkRecord = {
+      ...spec,
+      driver: driver.name,
+      scope: caps.scope,
+      created: new Date().toISOString(),
+      ipamDriver,
+      ipamOptions: { ...(req.ipamOptions ?? {}) },
+      reserved: [...holdings.addresses],
+      driverData: plan.data,
+      firewall: plan.firewall,
+      ops: plan.ops,
+      predefined,
+    };
+    const repo = ctx.repo;
+    handedOver = true;
+    await runChange(ctx, {
+      what: `create network ${req.name}`,
+      ops: plan.ops,
+      firewall: plan.firewall
+        ? ctx.firewall.opFor({ networks: [...repo.networks.values(), record], endpoints: repo.endpoints.values(), sandboxes: repo.sandboxes.values() })
+        : undefined,
+      ...holdings,
+      commit: (applied) => [{ kind: 'network', put: { ...record, ops: applied } }],
+    });
+    const committed = repo.networks.get(record.id)!;
+    ctx.log.info({ network: record.id, name: record.name, driver: record.driver }, 'network created');
+    ctx.events.emit({ type: 'network.created', network: committed });
+    return committed;
+  } catch (err) {
+    if (!handedOver) await releaseHoldings(ctx, holdings);
+    throw err;
+  }
+}
+
+function validateCreate(ctx: ControllerContext, req: NetworkCreateRequest): void {
+  if (!req.name || !NETWORK_NAME.test(req.name)) {
+    throw new WeftError('WEFT_INVALID_ARGUMENT', 'BadRequest', `invalid network name "${req.name ?? ''}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  }
+  if ([...ctx.repo.networks.values()].some((n) => n.name === req.name)) {
+    throw new WeftError('WEFT_NETWORK_EXISTS', 'Conflict', `network with name ${req.name} already exists`);
+  }
+}
+
+async function allocateSubnet(
+  ctx: ControllerContext,
+  r: SubnetRequest,
+  req: NetworkCreateRequest,
+  holdings: { addresses: { poolId: string; address: string }[]; pools: string[] },
+): Promise<{ v6: boolean; data: SubnetData }> {
+  const pool = await ctx.ipam.requestPool({
+    addressSpace: 'LocalDefault',
+    pool: r.subnet,
+    subPool: r.ipRange,
+    options: req.ipamOptions,
+    v6: r.v6,
+  });
+  holdings.pools.push(pool.poolId);
+  const gateway = await ctx.ipam.requestAddress({
+    poolId: pool.poolId,
+    address: r.gateway,
+    options: { [REQUEST_ADDRESS_TYPE]: GATEWAY_REQUEST_TYPE },
+  });
+  holdings.addresses.push({ poolId: pool.poolId, address: gateway.address.split('/')[0]! });
+  for (const address of Object.values(r.auxAddresses)) {
+    await ctx.ipam.requestAddress({ poolId: pool.poolId, address });
+    holdings.addresses.push({ poolId: pool.poolId, address });
+  }
+  return {
+    v6: r.v6,
+    data: { poolId: pool.poolId, subnet: pool.pool, gateway: gateway.address, ipRange: r.ipRange, auxAddresses: r.auxAddresses },
+  };
+}
+
+export async function removeNetwork(ctx: ControllerContext, ref: string): Promise<void> {
+  const net = findNetwork(ctx.repo, ref);
+  if (net.predefined) {
+    throw new WeftError('WEFT_PREDEFINED_NETWORK', 'Forbidden', `${net.name} is a pre-defined network and cannot be removed`);
+  }
+  const endpoints = ctx.repo.endpointsOf({ networkId: net.id });
+  if (endpoints.length > 0) {
+    throw new WeftError('WEFT_NETWORK_IN_USE', 'Conflict', `error while removing network: network ${net.name} id ${net.id} has active endpoints`);
+  }
+  const repo = ctx.repo;
+  if (net.firewall) {
+    const fw = ctx.firewall.opFor({ networks: [...repo.networks.values()].filter((n) => n.id !== net.id), endpoints: repo.endpoints.values(), sandboxes: repo.sandboxes.values() });
+    await ctx.kernel.apply([fw.op]);
+    ctx.firewall.committed(fw.state);
+  }
+  await ctx.kernel.teardown(net.ops).catch((err: unknown) => ctx.log.warn({ err, network: net.id }, 'network teardown left errors; reconcile removes leftovers'));
+  await repo.commit([{ kind: 'network', remove: net.id }]);
+  await releaseHoldings(ctx, { addresses: net.reserved, pools: [...net.v4, ...net.v6].map((s) => s.poolId) });
+  ctx.log.info({ network: net.id, name: net.name }, 'network removed');
+  ctx.events.emit({ type: 'network.removed', network: net });
+}
+
+export async function pruneNetworks(ctx: ControllerContext): Promise<string[]> {
+  const removed: string[] = [];
+  for (const net of [...ctx.repo.networks.values()]) {
+    if (net.predefined || ctx.repo.endpointsOf({ networkId: net.id }).length > 0) continue;
+    await removeNetwork(ctx, net.id);
+    removed.push(net.name);
+  }
+  return removed.sort();
+}

@@ -1,0 +1,61 @@
+/**
+ * The one way the controller changes the kernel: record an intent (what to
+ * undo if the daemon dies half-way), apply the plan, then commit the records
+ * and drop the intent in one store transaction. A failure undoes the kernel
+ * side (apply rolls back) and the caller's IPAM allocations.
+ */
+import { asWeftError } from '../errors/index.js';
+import type { KernelOp } from '../kernel/ops.js';
+import type { FirewallState } from '../firewall/index.js';
+import type { ControllerContext } from './context.js';
+import { newId } from './ids.js';
+import type { IntentRecord } from './records.js';
+import type { Change } from './repository.js';
+
+export interface PlannedChange {
+  what: string;
+  ops: KernelOp[];
+  /** The firewall after the change; its op runs last. */
+  firewall?: { op: KernelOp; state: FirewallState };
+  /** IPAM holdings to release if the change does not commit. */
+  addresses: { poolId: string; address: string }[];
+  pools: string[];
+  /** Records to write, given the ops as applied (the firewall op excluded). */
+  commit: (applied: KernelOp[]) => Change[];
+}
+
+export async function runChange(ctx: ControllerContext, change: PlannedChange): Promise<void> {
+  const intent: IntentRecord = { id: newId(), what: change.what, ops: change.ops, addresses: change.addresses, pools: change.pools };
+  await ctx.repo.commit([{ kind: 'intent', put: intent }]);
+  const ops = change.firewall ? [...change.ops, change.firewall.op] : change.ops;
+  let applied: KernelOp[];
+  try {
+    applied = await ctx.kernel.apply(ops);
+  } catch (err) {
+    await releaseHoldings(ctx, change);
+    await ctx.repo.commit([{ kind: 'intent', remove: intent.id }]).catch(() => undefined);
+    throw err;
+  }
+  const own = change.firewall ? applied.slice(0, -1) : applied;
+  try {
+    await ctx.repo.commit([...change.commit(own), { kind: 'intent', remove: intent.id }]);
+  } catch (err) {
+    await ctx.kernel.teardown(applied).catch((e: unknown) => ctx.log.error({ err: e, what: change.what }, 'undo after failed commit'));
+    await releaseHoldings(ctx, change);
+    throw asWeftError(err);
+  }
+  if (change.firewall) ctx.firewall.committed(change.firewall.state);
+}
+
+/** Give back addresses and pools; failures are logged, the caller's error stands. */
+export async function releaseHoldings(
+  ctx: ControllerContext,
+  holdings: { addresses: { poolId: string; address: string }[]; pools: string[] },
+): Promise<void> {
+  for (const { poolId, address } of holdings.addresses) {
+    await ctx.ipam.releaseAddress(poolId, address).catch((err: unknown) => ctx.log.warn({ err, poolId, address }, 'release address'));
+  }
+  for (const poolId of holdings.pools) {
+    await ctx.ipam.releasePool(poolId).catch((err: unknown) => ctx.log.warn({ err, poolId }, 'release pool'));
+  }
+}

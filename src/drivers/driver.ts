@@ -1,0 +1,137 @@
+/**
+ * The driver port. Mirrors Docker's network-driver API so that the plugin
+ * server and a remote-driver client are thin adapters, but a weft driver is
+ * pure: it validates options and returns *plans* (kernel ops) and data; the
+ * controller applies plans, persists them, and tears them down with
+ * `teardownOf(plan)`. Drivers never import cnm and never touch the kernel.
+ */
+import type { KernelOp } from '../kernel/ops.js';
+
+export type Scope = 'local' | 'global' | 'swarm';
+
+export interface DriverCapabilities {
+  scope: Scope;
+  connectivityScope: Scope;
+  /** Whether endpoints get addresses from IPAM (false for host/null). */
+  usesIpam: boolean;
+  /** Whether the driver supports published ports (ProgramExternalConnectivity). */
+  portPublishing: boolean;
+}
+
+/** One subnet of a network, as IPAM gave it. */
+export interface SubnetData {
+  poolId: string;
+  /** Subnet CIDR, e.g. 10.1.0.0/24. */
+  subnet: string;
+  /** Gateway with the subnet's prefix length, e.g. 10.1.0.1/24. Absent on internal networks without one. */
+  gateway?: string;
+  ipRange?: string;
+  auxAddresses: Record<string, string>;
+}
+
+export interface NetworkSpec {
+  id: string;
+  name: string;
+  /** `-o` options (com.docker.network.bridge.name, …, com.docker.network.driver.mtu). */
+  options: Record<string, string>;
+  labels: Record<string, string>;
+  internal: boolean;
+  attachable: boolean;
+  ipv6: boolean;
+  v4: SubnetData[];
+  v6: SubnetData[];
+}
+
+/** What a driver decided for a network; persisted with it and given back on every later call. */
+export interface NetworkPlan {
+  /** Ops that create the network's kernel objects (in the daemon's namespace). */
+  ops: KernelOp[];
+  /** Driver-private state (bridge name, mtu, parsed options …), JSON-serialisable. */
+  data: Record<string, unknown>;
+  /** Firewall intent for this network; the controller renders all networks' intents into one table. */
+  firewall?: NetworkFirewall;
+}
+
+export interface NetworkFirewall {
+  /** Host-side devices of this network: the bridge, or the pattern of its p2p veths. */
+  devices: string[];
+  subnets: string[];
+  /** Masquerade traffic leaving the network (not internal, enable_ip_masquerade). */
+  masquerade: boolean;
+  /** Containers on this network may talk to each other (enable_icc). */
+  icc: boolean;
+  internal: boolean;
+  /** L2 bridge whose port-to-port traffic icc=false must filter (bridge family). */
+  bridge?: string;
+  /** Default host address for published ports (com.docker.network.bridge.host_binding_ipv4). */
+  hostBindingIpv4?: string;
+}
+
+/** A network as drivers see it later on: the spec plus what createNetwork decided. */
+export interface NetworkInfo extends NetworkSpec {
+  driverData: Record<string, unknown>;
+}
+
+export interface EndpointSpec {
+  id: string;
+  networkId: string;
+  /** Address with prefix (10.1.0.2/24); absent when the driver uses no IPAM. */
+  addressV4?: string;
+  addressV6?: string;
+  mac?: string;
+  options: Record<string, string>;
+}
+
+/**
+ * Where the endpoint's sandbox end goes. `netns`: weft owns the sandbox, the
+ * device is created directly in it with its final name and configured there.
+ * `host`: the Docker path, the device stays in the daemon's namespace under a
+ * name derived from the endpoint id and the engine moves it.
+ */
+export type EndpointPlacement =
+  | { kind: 'netns'; netns: string; ifname: string; /** this endpoint provides the default route */ defaultGateway: boolean }
+  | { kind: 'host' };
+
+export interface EndpointPlan {
+  ops: KernelOp[];
+  /** Driver-private endpoint state (device names …). */
+  data: Record<string, unknown>;
+  /** Interface as created (MAC the driver chose, when it chose one). */
+  mac?: string;
+  /** Name of the sandbox-side device in the daemon's namespace when placement is `host`. */
+  srcName?: string;
+  /** Host-side devices of this endpoint, for the firewall: nat p2p veths, bridge ports (icc=false rules). */
+  hostDevices?: string[];
+}
+
+export interface EndpointInfo extends EndpointSpec {
+  driverData: Record<string, unknown>;
+}
+
+export interface JoinInfo {
+  /** Docker's contract: SrcName (device in the daemon's namespace) and DstPrefix (eth). */
+  interfaceName?: { srcName: string; dstPrefix: string };
+  /** Plain IPs. */
+  gateway?: string;
+  gatewayV6?: string;
+  staticRoutes: { destination: string; routeType: 0 | 1; nextHop?: string }[];
+  disableGatewayService: boolean;
+}
+
+export interface PortMapping {
+  proto: 'tcp' | 'udp' | 'sctp';
+  /** Host address; '' or '0.0.0.0' for every address. */
+  hostIp: string;
+  hostPort: number;
+  containerPort: number;
+}
+
+export interface Driver {
+  readonly name: string;
+  capabilities(): DriverCapabilities;
+  /** Validate and plan a network. Throws WeftError (BadRequest) on bad options, before anything happens. */
+  createNetwork(spec: NetworkSpec): NetworkPlan;
+  /** Validate and plan an endpoint on `network`. */
+  createEndpoint(network: NetworkInfo, endpoint: EndpointSpec, placement: EndpointPlacement): EndpointPlan;
+  join(network: NetworkInfo, endpoint: EndpointInfo): JoinInfo;
+}
