@@ -48,6 +48,11 @@ export interface LinkSpec {
   mac?: string;
   /** Name of the bridge (in the link's namespace) to enslave the link to. */
   master?: string;
+  /**
+   * Hairpin mode on the bridge port (needs `master`): frames may leave by the
+   * port they came in on, so a sandbox reaches its own published ports.
+   */
+  hairpin?: boolean;
   up?: boolean;
   /** IFLA_GROUP, so that every link of one owner can be found and deleted at once. */
   group?: number;

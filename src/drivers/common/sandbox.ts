@@ -29,7 +29,16 @@ export interface VethPlan {
 
 export function vethOp(request: VethRequest, placement: EndpointPlacement): VethPlan {
   const { hostName, mtu, mac, master } = request;
-  const host = { name: hostName, kind: 'veth' as const, mtu, up: true, group: WEFT_LINK_GROUP, ...(master !== undefined && { master }) };
+  // A bridge port in hairpin mode lets a sandbox reach its own published ports
+  // (DNAT back to the port the frame came from, switched at L2 under br_netfilter).
+  const host = {
+    name: hostName,
+    kind: 'veth' as const,
+    mtu,
+    up: true,
+    group: WEFT_LINK_GROUP,
+    ...(master !== undefined && { master, hairpin: true }),
+  };
   if (placement.kind === 'netns') {
     return { op: { op: 'link.add', link: { ...host, veth: { name: placement.ifname, ns: placement.netns, mac, mtu } } } };
   }

@@ -11,7 +11,9 @@ import { ipBytes, ipText, macBytes } from './inet.js';
 /** IFLA_* (top level of a link message). */
 export const IFLA = { ADDRESS: 1, IFNAME: 3, MTU: 4, LINK: 5, MASTER: 10, LINKINFO: 18, GROUP: 27, NET_NS_FD: 28, EXT_MASK: 29, LINK_NETNSID: 37 } as const;
 /** IFLA_INFO_* (inside IFLA_LINKINFO). */
-const INFO = { KIND: 1, DATA: 2 } as const;
+const INFO = { KIND: 1, DATA: 2, SLAVE_KIND: 4, SLAVE_DATA: 5 } as const;
+/** IFLA_BRPORT_MODE: hairpin (include/uapi/linux/if_link.h). */
+const BRPORT_MODE = 4;
 const VETH_INFO_PEER = 1;
 const VXLAN = { ID: 1, LINK: 3, LOCAL: 4, LEARNING: 7, PORT: 15, LOCAL6: 17 } as const;
 const MACVLAN_MODE = 1;
@@ -62,6 +64,14 @@ export interface LinkInfoContext {
   lowerIndex?: number;
   /** fd of the namespace the veth peer goes to; absent: the link's own. */
   peerNsFd?: number;
+}
+
+/** IFLA_LINKINFO that sets bridge-port hairpin mode on an enslaved link. */
+export function bridgePortHairpin(on: boolean): Buffer {
+  return attr(
+    IFLA.LINKINFO,
+    Buffer.concat([attr(INFO.SLAVE_KIND, Buffer.from('bridge\0')), attr(INFO.SLAVE_DATA, attr(BRPORT_MODE, Buffer.from([on ? 1 : 0])))]),
+  );
 }
 
 /** The IFLA_LINKINFO attribute for a link spec: the kind, then its IFLA_INFO_DATA. */

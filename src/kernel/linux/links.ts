@@ -5,8 +5,8 @@
 import { ErrorCodes, WeftError } from '../../errors/index.js';
 import type { LinkState } from '../kernel.js';
 import type { LinkChanges, LinkKind, LinkSpec } from '../ops.js';
-import { attr, linkInfo, macvlanModeName, parseLinkInfo, strAttr, u32Attr } from './attrs.js';
-import { hasErrno, KernelErrno } from './errno.js';
+import { attr, bridgePortHairpin, linkInfo, macvlanModeName, parseLinkInfo, strAttr, u32Attr } from './attrs.js';
+import { hasErrno, invalidOp, KernelErrno } from './errno.js';
 import { canonicalMac, macBytes, macText } from './inet.js';
 import { IFF_UP, IFLA, type IfInfoHeader, type LinkMsg } from './messages.js';
 import { CREATE_EXCL, type Rtnl } from './rtnl.js';
@@ -64,14 +64,27 @@ export async function addLink(rtnl: Rtnl, spec: LinkSpec, peerNsFd?: number): Pr
   if (master !== undefined) attrs.push(u32Attr(IFLA.MASTER, master));
   // macvlan and vlan name their parent with IFLA_LINK; vxlan has its own attribute.
   if (lowerIndex !== undefined && spec.kind !== 'vxlan') attrs.push(u32Attr(IFLA.LINK, lowerIndex));
+  if (spec.hairpin && master === undefined) throw invalidOp(`link ${spec.name}: hairpin needs a master bridge`);
   try {
     await rtnl.newLink(upHeader(spec.up), attrs, CREATE_EXCL);
-    return true;
   } catch (err) {
     if (hasErrno(err, 'EOPNOTSUPP')) throw unsupportedLinkKind(spec.kind, err);
-    if (hasErrno(err, 'EEXIST') && (await matchesExisting(rtnl, spec, master))) return false;
+    if (hasErrno(err, 'EEXIST') && (await matchesExisting(rtnl, spec, master))) {
+      // Not ours to undo, but the asked-for port mode is idempotent to (re)apply.
+      if (spec.hairpin) await rtnl.setLink({}, [strAttr(IFLA.IFNAME, spec.name), bridgePortHairpin(true)]);
+      return false;
+    }
     throw err;
   }
+  // Bridge-port settings apply once the link is a port, so they take a second message;
+  // if it fails, the link this call made goes too (apply only undoes completed ops).
+  if (spec.hairpin) {
+    await rtnl.setLink({}, [strAttr(IFLA.IFNAME, spec.name), bridgePortHairpin(true)]).catch(async (err: unknown) => {
+      await rtnl.deleteLink(spec.name).catch(() => undefined);
+      throw err;
+    });
+  }
+  return true;
 }
 
 function lowerName(spec: LinkSpec): string | undefined {
