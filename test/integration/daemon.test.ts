@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NetnsPool, requireRoot } from '../helpers/netns.js';
@@ -29,6 +29,11 @@ describe('weftd', () => {
     expect(features.bridge).toBe(true);
     // the store was created in the configured root, not in /var/lib/weft
     expect(existsSync(join(weftd.root, 'state', 'weft.db'))).toBe(true);
+    // the API answers on the configured socket, which only root may use
+    const version = execFileSync(process.execPath, [WEFT, '-H', `unix://${weftd.socket}`, 'version'], { encoding: 'utf8' });
+    expect(version).toMatch(/Client:\n Version: +\d+\.\d+\.\d+/);
+    expect(version).toMatch(/Server:\n Version: +\d+\.\d+\.\d+/);
+    expect(statSync(weftd.socket).mode & 0o777).toBe(0o600);
     daemons.pop();
     const root = weftd.root;
     expect(await weftd.stop('SIGTERM')).toBe(0);
@@ -51,9 +56,12 @@ describe('weftd', () => {
   it('prints versions', () => {
     const pkg = JSON.parse(execFileSync('cat', [new URL('../../package.json', import.meta.url).pathname], { encoding: 'utf8' }));
     expect(execFileSync(process.execPath, [WEFTD, '--version'], { encoding: 'utf8' }).trim()).toBe(`weftd ${pkg.version}`);
-    expect(execFileSync(process.execPath, [WEFT, 'version'], { encoding: 'utf8' }).trim()).toBe(`weft ${pkg.version}`);
+    const noDaemon = spawnSync(process.execPath, [WEFT, '-H', 'unix:///nonexistent/weft.sock', 'version'], { encoding: 'utf8' });
+    expect(noDaemon.stdout).toContain(`Version:  ${pkg.version}`);
+    expect(noDaemon.status).toBe(1);
+    expect(noDaemon.stderr.trim()).toBe('Error: cannot connect to the weft daemon at unix:///nonexistent/weft.sock: is weftd running?');
     const bad = spawnSync(process.execPath, [WEFT, 'frob'], { encoding: 'utf8' });
-    expect(bad.status).toBe(1);
-    expect(bad.stderr.trim()).toBe('Error: unknown command "frob" (see weft --help)');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toBe('Error: unknown command "frob" for "weft" (see \'weft --help\')');
   });
 });
