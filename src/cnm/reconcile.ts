@@ -14,6 +14,7 @@ import { releaseHoldings } from './plan-runner.js';
 import type { SandboxRecord } from './records.js';
 import type { Change } from './repository.js';
 import { refreshSandboxFiles } from './sandbox-content.js';
+import { removeSandbox } from './sandbox-ops.js';
 
 export interface ReconcileReport {
   intentsUndone: string[];
@@ -46,6 +47,13 @@ export async function reconcile(ctx: ControllerContext, opts: { defaultBridgeNam
   }
   for (const sb of [...ctx.repo.sandboxes.values()]) {
     if (!(await ctx.kernel.netnsExists(sb.netns))) await attempt(`drop sandbox ${sb.name}`, () => dropSandbox(ctx, sb, report));
+  }
+  // A create that died half-way is undone whole: a sandbox exists with all its networks or not at all.
+  for (const sb of [...ctx.repo.sandboxes.values()].filter((s) => s.creating)) {
+    await attempt(`undo create of sandbox ${sb.name}`, async () => {
+      await removeSandbox(ctx, sb.id);
+      report.intentsUndone.push(`create sandbox ${sb.name}`);
+    });
   }
   for (const net of ctx.repo.networks.values()) await attempt(`restore network ${net.name}`, () => ctx.kernel.apply(net.ops));
   for (const ep of ctx.repo.endpoints.values()) await attempt(`restore endpoint ${ep.id}`, () => ctx.kernel.apply(ep.ops));

@@ -87,6 +87,8 @@ export interface SandboxRecord {
   /** Shares the daemon's network stack (host network). */
   hostNetwork: boolean;
   ops: KernelOp[];
+  /** Set while `sandbox create` is joining its networks; a restart removes a sandbox left so. */
+  creating?: boolean;
 }
 
 /** A change in flight: what to undo if the daemon dies before it is committed. */

@@ -49,6 +49,7 @@ export async function createSandbox(ctx: ControllerContext, req: SandboxCreateRe
     ports: [],
     hostNetwork,
     ops,
+    creating: true,
   };
   await runChange(ctx, {
     what: `create sandbox ${req.name}`,
@@ -68,6 +69,8 @@ export async function createSandbox(ctx: ControllerContext, req: SandboxCreateRe
         aliases: req.aliases,
       });
     }
+    const { creating: _creating, ...joined } = ctx.repo.sandboxes.get(record.id)!;
+    await ctx.repo.commit([{ kind: 'sandbox', put: joined }]);
   } catch (err) {
     await removeSandbox(ctx, record.id).catch((e: unknown) => ctx.log.error({ err: e, sandbox: record.id }, 'undo sandbox create'));
     throw err;

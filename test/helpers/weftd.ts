@@ -23,6 +23,10 @@ export interface RunningWeftd {
   logs: () => string;
   /** Resolves when a JSON log line with this msg appears; rejects on exit or timeout. */
   waitForLog: (msg: string, timeoutMs?: number) => Promise<Record<string, unknown>>;
+  /** How many JSON log lines with this msg there are so far. */
+  logCount: (msg: string) => number;
+  /** Resolves when the n-th line with this msg (counting from the start) appears. */
+  waitForNthLog: (msg: string, n: number, timeoutMs?: number) => Promise<Record<string, unknown>>;
   /** Stop (SIGTERM by default); the root directory is deleted unless `keepRoot` (for a restart over the same state). */
   stop: (signal?: NodeJS.Signals, options?: { keepRoot?: boolean }) => Promise<number | null>;
 }
@@ -61,36 +65,38 @@ export function startWeftd(hostNetns: string, options: WeftdOptions = {}): Runni
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
 
-  const findLog = (msg: string) =>
+  const logsWith = (msg: string) =>
     output
       .split('\n')
-      .filter((l) => l.startsWith('{'))
+      .filter((l) => l.startsWith('{') && l.endsWith('}'))
       .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .find((l) => l.msg === msg);
+      .filter((l) => l.msg === msg);
+  const waitFor = (msg: string, n: number, timeoutMs: number) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const timer = setTimeout(() => done(new Error(`weftd: no "${msg}" log #${n} within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+      const check = () => {
+        const line = logsWith(msg)[n - 1];
+        if (line) done(undefined, line);
+        else if (child.exitCode !== null || child.signalCode !== null) done(new Error(`weftd exited (${child.exitCode ?? child.signalCode}) before "${msg}" #${n}:\n${output}`));
+      };
+      const done = (err?: Error, line?: Record<string, unknown>) => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        if (err) reject(err);
+        else resolve(line!);
+      };
+      waiters.add(check);
+      check();
+    });
 
   return {
     child,
     root,
     socket: join(root, 'weft.sock'),
     logs: () => output,
-    waitForLog(msg, timeoutMs = 20_000) {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => done(new Error(`weftd: no "${msg}" log within ${timeoutMs} ms:\n${output}`)), timeoutMs);
-        const check = () => {
-          const line = findLog(msg);
-          if (line) done(undefined, line);
-          else if (child.exitCode !== null || child.signalCode !== null) done(new Error(`weftd exited (${child.exitCode ?? child.signalCode}) before "${msg}":\n${output}`));
-        };
-        const done = (err?: Error, line?: Record<string, unknown>) => {
-          clearTimeout(timer);
-          waiters.delete(check);
-          if (err) reject(err);
-          else resolve(line!);
-        };
-        waiters.add(check);
-        check();
-      });
-    },
+    waitForLog: (msg, timeoutMs = 20_000) => waitFor(msg, 1, timeoutMs),
+    logCount: (msg) => logsWith(msg).length,
+    waitForNthLog: (msg, n, timeoutMs = 20_000) => waitFor(msg, n, timeoutMs),
     async stop(signal = 'SIGTERM', stopOptions = {}) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const code = await exited;
