@@ -158,11 +158,18 @@ export async function disconnect(ctx: ControllerContext, networkRef: string, san
     endpoints: [...repo.endpoints.values()].filter((e) => e.id !== ep.id),
     sandboxes: [...repo.sandboxes.values()].map((s) => (s.id === sb.id ? sandbox : s)),
   });
-  const applied = await ctx.kernel.apply([...(handover?.routeOps ?? []), fw.op]);
+  await ctx.kernel.apply([fw.op]);
   ctx.firewall.committed(fw.state);
   await ctx.kernel.teardown(ep.ops).catch((err: unknown) => ctx.log.warn({ err, endpoint: ep.id }, 'endpoint teardown left errors; reconcile removes leftovers'));
   const changes: Change[] = [{ kind: 'endpoint', remove: ep.id }];
-  if (handover) changes.push({ kind: 'endpoint', put: { ...handover.endpoint, gatewayProvider: true, ops: [...handover.endpoint.ops, ...applied.slice(0, -1)] } });
+  if (handover) {
+    // The leaving interface took its default route with it; now the successor's can go in.
+    const routes = await ctx.kernel.apply(handover.routeOps).catch((err: unknown) => {
+      ctx.log.warn({ err, endpoint: handover.endpoint.id }, 'default route hand-over failed');
+      return [];
+    });
+    changes.push({ kind: 'endpoint', put: { ...handover.endpoint, gatewayProvider: true, ops: [...handover.endpoint.ops, ...routes] } });
+  }
   if (sandbox !== sb) changes.push({ kind: 'sandbox', put: sandbox });
   await repo.commit(changes);
   await releaseHoldings(ctx, {

@@ -180,6 +180,48 @@ describe('single host', () => {
     expect(routes).toHaveLength(1);
   });
 
+  it('enable_icc=false blocks sandbox-to-sandbox but not the way out; a sandbox on two networks reaches both', async () => {
+    await ok('network', 'create', '-o', 'com.docker.network.bridge.enable_icc=false', 'noicc');
+    const u = sandboxName('u');
+    const v = sandboxName('v');
+    await ok('sandbox', 'create', '--network', 'noicc', u);
+    await ok('sandbox', 'create', '--network', 'noicc', v);
+    const vAddr = (await inspect('sandbox', v)).Networks.noicc.IPAddress;
+    expect(await pings(u, vAddr, 1)).toBe(false);
+    expect(await tcpRequest(u, '192.0.2.2', 7000)).toBe('o 192.0.2.1');
+
+    const w = sandboxName('w');
+    await ok('sandbox', 'create', '--network', 'n1', '--network', 'n2', w);
+    const wInfo = await inspect('sandbox', w);
+    expect(Object.keys(wInfo.Networks).sort()).toEqual(['n1', 'n2']);
+    expect(wInfo.Networks.n1.Interface).toBe('eth0');
+    expect(wInfo.Networks.n2.Interface).toBe('eth1');
+    const c = sandboxes[2]!;
+    const cAddr = (await inspect('sandbox', c)).Networks.n2.IPAddress;
+    expect(await pings(w, '10.201.0.200')).toBe(true);
+    expect(await pings(w, cAddr)).toBe(true);
+    // the first network provides the default route
+    expect(ipJson(w, 'route', 'show', 'default')[0]).toMatchObject({ gateway: '10.201.0.254', dev: 'eth0' });
+    await ok('network', 'disconnect', 'n1', w);
+    expect(ipJson(w, 'route', 'show', 'default')[0]).toMatchObject({ dev: 'eth0' === wInfo.Networks.n2.Interface ? 'eth0' : 'eth1' });
+    await ok('sandbox', 'rm', u, v, w);
+    await ok('network', 'rm', 'noicc');
+  });
+
+  it('writes hosts and resolv.conf where ip netns exec finds them', async () => {
+    const f = sandboxName('f');
+    await ok('sandbox', 'create', '--network', 'n1', '--hostname', 'web1', '--dns', '192.0.2.53', '--dns-search', 'example.test', f);
+    const addr = (await inspect('sandbox', f)).Networks.n1.IPAddress;
+    // files only: the --dns server given here is not reachable, and getent would wait for it
+    const hosts = await runIn(f, 'getent', ['-s', 'files', 'hosts', 'web1']);
+    expect(hosts.stdout.trim().split(/\s+/)).toEqual([addr, 'web1']);
+    const resolv = await runIn(f, 'cat', ['/etc/resolv.conf']);
+    expect(resolv.stdout).toContain('nameserver 192.0.2.53');
+    expect(resolv.stdout).toContain('search example.test');
+    await ok('sandbox', 'rm', f);
+    expect(execFileSync('ls', ['/etc/netns'], { encoding: 'utf8' }).split('\n')).not.toContain(f);
+  });
+
   it('host and none sandboxes', async () => {
     const h = sandboxName('hn');
     await ok('sandbox', 'create', '--network', 'host', h);
