@@ -3,8 +3,13 @@
  * itself, so code written against the controller (the CLI, tools, tests) runs
  * unchanged against a remote daemon; failures come back as the daemon's
  * WeftErrors (same code and kind).
+ *
+ * It speaks gRPC through unary-channel.ts (node:http2) and codec.ts rather
+ * than @grpc/grpc-js and protobufjs: loading those took most of a CLI
+ * command's time (docs/benchmarks.md, bench/cli.ts). The daemon's server is
+ * grpc-js, and the API tests run this client against it.
  */
-import { Client, credentials, type ServiceError } from '@grpc/grpc-js';
+import type { ServiceError } from '@grpc/grpc-js';
 import type {
   ConnectRequest,
   NetworkApi,
@@ -15,8 +20,9 @@ import type {
   SandboxInspect,
 } from '../../cnm/api-types.js';
 import { ErrorCodes, WeftError } from '../../errors/index.js';
-import { loadWeftProto, serviceDefinition, SERVICES, type Message, type Method } from './proto.js';
-import { errorFromStatus } from './status.js';
+import { decodeMessage, encodeMessage, type NamespaceJson } from './codec.js';
+import { methodTypes, SERVICES, weftDescriptor, type Message } from './proto.js';
+import { CallFailed, UnaryChannel, type CallStatus } from './unary-channel.js';
 
 export interface WeftClient extends NetworkApi {
   /** The address it talks to, e.g. unix:///run/weft/weft.sock. */
@@ -30,23 +36,36 @@ const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
 
 type Call = (service: string, method: string, request: object) => Promise<Message>;
 
-function caller(client: Client, target: string): Call {
-  const pkg = loadWeftProto();
-  return (service, method, request) => {
-    const definition: Method | undefined = serviceDefinition(pkg, service)[method];
-    if (definition === undefined) throw new Error(`no method ${service}/${method} in weft.proto`);
-    return new Promise((resolve, reject) => {
-      client.makeUnaryRequest(
-        definition.path,
-        definition.requestSerialize,
-        definition.responseDeserialize,
-        request as Message,
-        (err: ServiceError | null, response?: Message) => {
-          if (err) reject(errorFromStatus(err, target));
-          else resolve(response ?? {});
-        },
-      );
-    });
+/**
+ * A failed call as the WeftError the daemon sent (or DAEMON_UNREACHABLE),
+ * through the same mapping the server's side uses (status.ts). That module
+ * and grpc-js are loaded only here, when a call has failed: a successful
+ * command never pays for them.
+ */
+async function errorOf(status: CallStatus, target: string): Promise<WeftError> {
+  const [{ Metadata, status: codes }, { errorFromStatus }] = await Promise.all([import('@grpc/grpc-js'), import('./status.js')]);
+  const metadata = new Metadata();
+  for (const [key, values] of Object.entries(status.metadata)) {
+    if (!key.endsWith('-bin')) for (const value of values) metadata.add(key, value);
+  }
+  const message = `${status.code} ${codes[status.code] ?? 'UNKNOWN'}: ${status.details}`;
+  const err: ServiceError = Object.assign(new Error(message), { code: status.code, details: status.details, metadata });
+  return errorFromStatus(err, target);
+}
+
+function caller(channel: UnaryChannel, target: string): Call {
+  // Read on the first call, not at connect(): a client made and closed unused costs nothing.
+  let descriptor: NamespaceJson | undefined;
+  return async (service, method, request) => {
+    descriptor ??= weftDescriptor();
+    const types = methodTypes(descriptor, service, method);
+    if (types === undefined) throw new Error(`no method ${service}/${method} in weft.proto`);
+    const body = encodeMessage(descriptor, types.request, request as Message);
+    try {
+      return decodeMessage(descriptor, types.response, await channel.unary(types.path, body));
+    } catch (err) {
+      throw err instanceof CallFailed ? await errorOf(err.status, target) : err;
+    }
   };
 }
 
@@ -71,17 +90,15 @@ function listOf<T>(response: Message, field: string): T[] {
  * an unreachable daemon shows up as WEFT_DAEMON_UNREACHABLE on the first call.
  */
 export function connect(target: string): WeftClient {
-  const client = new Client(target, credentials.createInsecure(), {
-    // Lists carry one inspect object per network or sandbox; grpc's default
-    // 4 MiB cap would fail `ls` on a big host long before anything else does.
-    'grpc.max_receive_message_length': MAX_RESPONSE_BYTES,
-  });
-  const call = caller(client, target);
+  // Lists carry one inspect object per network or sandbox; grpc's default
+  // 4 MiB cap would fail `ls` on a big host long before anything else does.
+  const channel = new UnaryChannel(target, MAX_RESPONSE_BYTES);
+  const call = caller(channel, target);
   const net = (method: string, request: object) => call(SERVICES.networks, method, request);
   const sbx = (method: string, request: object) => call(SERVICES.sandboxes, method, request);
   return {
     target,
-    close: () => client.close(),
+    close: () => channel.close(),
     version: async () => String((await call(SERVICES.system, 'Version', {})).version ?? ''),
     createNetwork: async (req: NetworkCreateRequest) => fromJson<NetworkInspect>(await net('Create', req)),
     listNetworks: async (filter?: NetworkFilter) => listOf<NetworkInspect>(await net('List', filter ?? {}), 'networks'),
