@@ -5,7 +5,6 @@ import { allValues, isSet, lastValue, UsageError } from '../args.js';
 import type { CommandSpec, GroupSpec } from '../command.js';
 import { forEachName } from '../errors.js';
 import { inspectJson, jsonLines, shortId, table } from '../format.js';
-import { runProgram } from '../run-program.js';
 
 const create: CommandSpec = {
   kind: 'command',
@@ -123,7 +122,8 @@ const exec: CommandSpec = {
     const command = a.rest[0] === '--' ? a.rest.slice(1) : a.rest;
     if (command.length === 0) throw new UsageError('"weft sandbox exec" requires a command to run');
     const sandbox = await session.api().inspectSandbox(a.positionals[0] as string);
-    const run = session.io.run ?? runProgram;
+    // Loaded here: only exec runs a program (child_process), and every other command starts faster without it.
+    const run = session.io.run ?? (await import('../run-program.js')).runProgram;
     return run('ip', ['netns', 'exec', basename(sandbox.SandboxKey), ...command]);
   },
 };
