@@ -77,6 +77,21 @@ describe('restart', () => {
     expect(d.report).toEqual({ intentsUndone: [], sandboxesGone: [], orphanLinks: [], errors: [] });
     expect(await state(d)).toEqual(before);
   });
+  it('after a reboot (same store, a fresh kernel) remakes the networks and forgets the sandboxes', async () => {
+    await d.controller.createSandbox({ name: 'web', networks: ['front'], ipv4: '10.5.0.10', publish: ['8080:80'] });
+    const fresh = new FakeKernel();
+    await d.controller.stop();
+    d.ipam.close();
+    d = await startDaemon({ store: d.store, kernel: fresh, files: d.files });
+    expect(d.report).toEqual({ intentsUndone: [], sandboxesGone: ['web'], orphanLinks: [], errors: [] });
+    expect(await fresh.sysctlGet('net.ipv4.ip_forward')).toBe('1');
+    const bridges = (await fresh.links()).filter((l) => l.kind === 'bridge').map((l) => l.name);
+    expect(bridges.sort()).toEqual(['br-back', 'br-front', 'weft0']);
+    expect(await fresh.addresses()).toContainEqual({ dev: 'br-front', cidr: '10.5.0.1/24', family: 4 });
+    expect((await d.controller.listNetworks()).map((n) => n.Name)).toEqual(['back', 'bridge', 'front', 'host', 'none']);
+    expect(fresh.nftScripts().at(-1)).not.toContain('dport 8080');
+    await d.controller.createSandbox({ name: 'web', networks: ['front'], ipv4: '10.5.0.10', publish: ['8080:80'] });
+  });
 });
 
 describe('intents left by a crash', () => {

@@ -80,6 +80,18 @@ describe('sandbox create', () => {
     expect(await d.kernel.addresses('web')).toHaveLength(1);
   });
 
+  it('on an IPv6 network gets an address and a default route of each family', async () => {
+    await d.controller.createNetwork({ name: 'six', ipv6: true, subnets: ['10.8.0.0/24', 'fd00:8::/64'] });
+    const sb = await d.controller.createSandbox({ name: 'web', networks: ['six'] });
+    expect(sb.Networks.six).toMatchObject({ IPAddress: '10.8.0.2', Gateway: '10.8.0.1', GlobalIPv6Address: 'fd00:8::2', GlobalIPv6PrefixLen: 64, IPv6Gateway: 'fd00:8::1' });
+    expect(await d.kernel.addresses('web')).toEqual([
+      { dev: 'eth0', cidr: '10.8.0.2/24', family: 4 },
+      { dev: 'eth0', cidr: 'fd00:8::2/64', family: 6 },
+    ]);
+    expect(await defaultRoutes(d.kernel, 'web')).toEqual(['10.8.0.1 eth0', 'fd00:8::1 eth0']);
+    expect((await d.controller.inspectNetwork('six')).Containers[sb.Id]).toMatchObject({ IPv4Address: '10.8.0.2/24', IPv6Address: 'fd00:8::2/64' });
+  });
+
   it('joins the bridge network when given none', async () => {
     const sb = await d.controller.createSandbox({ name: 'web' });
     expect(Object.keys(sb.Networks)).toEqual(['bridge']);
