@@ -57,43 +57,46 @@ static int prepare_run_dir(void) {
   return mount("", NETNS_RUN_DIR, "none", MS_SHARED | MS_REC, NULL);
 }
 
-// createNetns(path): a new, empty network namespace pinned by a bind mount at path.
-static napi_value create_netns(napi_env env, napi_callback_info info) {
+// Pin a network namespace at path (a bind mount of the thread's nsfs file, as
+// `ip netns add` does): a new, empty one when `fresh`, else the thread's own.
+static napi_value pin_netns(napi_env env, napi_callback_info info, int fresh, const char *usage) {
   size_t argc = 1;
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   char path[4096];
   if (argc < 1 || get_string(env, argv[0], path, sizeof path) != 0) {
-    napi_throw_type_error(env, NULL, "createNetns(path: string)");
+    napi_throw_type_error(env, NULL, usage);
     return NULL;
   }
   if (prepare_run_dir() != 0) return throw_errno(env, "prepare " NETNS_RUN_DIR, errno);
   int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
   if (fd < 0) return throw_errno(env, path, errno);
   close(fd);
-  int own = open_own_netns();
-  if (own < 0) {
+  int own = -1;
+  if (fresh && (own = open_own_netns()) < 0) {
     int err = errno;
     unlink(path);
     return throw_errno(env, "open own netns", err);
   }
-  int err = 0;
+  int err = 0, unshared = 0;
   const char *step = NULL;
-  if (unshare(CLONE_NEWNET) != 0) {
-    err = errno;
-    step = "unshare(CLONE_NEWNET)";
-  } else {
-    if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) != 0) {
+  if (fresh) {
+    if (unshare(CLONE_NEWNET) == 0) unshared = 1;
+    else {
       err = errno;
-      step = "bind mount netns";
-    }
-    if (setns(own, CLONE_NEWNET) != 0) {
-      // The thread could not get back: nothing it does next would be safe.
-      perror("weft_netns: setns back to own namespace failed");
-      abort();
+      step = "unshare(CLONE_NEWNET)";
     }
   }
-  close(own);
+  if (!err && mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) != 0) {
+    err = errno;
+    step = "bind mount netns";
+  }
+  if (unshared && setns(own, CLONE_NEWNET) != 0) {
+    // The thread could not get back: nothing it does next would be safe.
+    perror("weft_netns: setns back to own namespace failed");
+    abort();
+  }
+  if (own >= 0) close(own);
   if (err) {
     unlink(path);
     return throw_errno(env, step, err);
@@ -101,27 +104,15 @@ static napi_value create_netns(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// pinOwnNetns(path): bind-mount the calling thread's namespace at path, so a
+// createNetns(path): a new, empty network namespace pinned at path.
+static napi_value create_netns(napi_env env, napi_callback_info info) {
+  return pin_netns(env, info, 1, "createNetns(path: string)");
+}
+
+// pinOwnNetns(path): the calling thread's own namespace pinned at path, so a
 // sandbox on the host network is reachable by name like any other.
 static napi_value pin_own_netns(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  char path[4096];
-  if (argc < 1 || get_string(env, argv[0], path, sizeof path) != 0) {
-    napi_throw_type_error(env, NULL, "pinOwnNetns(path: string)");
-    return NULL;
-  }
-  if (prepare_run_dir() != 0) return throw_errno(env, "prepare " NETNS_RUN_DIR, errno);
-  int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
-  if (fd < 0) return throw_errno(env, path, errno);
-  close(fd);
-  if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) != 0) {
-    int err = errno;
-    unlink(path);
-    return throw_errno(env, "bind mount netns", err);
-  }
-  return NULL;
+  return pin_netns(env, info, 0, "pinOwnNetns(path: string)");
 }
 
 // deleteNetns(path): unpin a namespace; the kernel frees it when unused.

@@ -15,7 +15,7 @@ export function findNetwork(repo: Repository, ref: string): NetworkRecord {
 export function findSandbox(repo: Repository, ref: string): SandboxRecord {
   const found = lookup([...repo.sandboxes.values()], ref);
   if (found === 'ambiguous') {
-    throw new WeftError('WEFT_SANDBOX_NOT_FOUND', 'NotFound', `sandbox ${ref} is ambiguous: it matches several sandbox ids`);
+    throw new WeftError('WEFT_SANDBOX_AMBIGUOUS', 'BadRequest', `sandbox ${ref} is ambiguous: it matches several sandbox ids`);
   }
   if (!found) throw new WeftError('WEFT_SANDBOX_NOT_FOUND', 'NotFound', `no such sandbox: ${ref}`, { details: { sandbox: ref } });
   return found;

@@ -61,13 +61,14 @@ export async function createNetwork(ctx: ControllerContext, req: NetworkCreateRe
       predefined,
     };
     const repo = ctx.repo;
+    const firewall = plan.firewall
+      ? ctx.firewall.opFor({ networks: [...repo.networks.values(), record], endpoints: repo.endpoints.values(), sandboxes: repo.sandboxes.values() })
+      : undefined;
     handedOver = true;
     await runChange(ctx, {
       what: `create network ${req.name}`,
       ops: plan.ops,
-      firewall: plan.firewall
-        ? ctx.firewall.opFor({ networks: [...repo.networks.values(), record], endpoints: repo.endpoints.values(), sandboxes: repo.sandboxes.values() })
-        : undefined,
+      firewall,
       ...holdings,
       commit: (applied) => [{ kind: 'network', put: { ...record, ops: applied } }],
     });

@@ -32,8 +32,7 @@ export async function runChange(ctx: ControllerContext, change: PlannedChange): 
   try {
     applied = await ctx.kernel.apply(ops);
   } catch (err) {
-    await releaseHoldings(ctx, change);
-    await ctx.repo.commit([{ kind: 'intent', remove: intent.id }]).catch(() => undefined);
+    await dropIntent(ctx, intent, change);
     throw err;
   }
   const own = change.firewall ? applied.slice(0, -1) : applied;
@@ -41,10 +40,26 @@ export async function runChange(ctx: ControllerContext, change: PlannedChange): 
     await ctx.repo.commit([...change.commit(own), { kind: 'intent', remove: intent.id }]);
   } catch (err) {
     await ctx.kernel.teardown(applied).catch((e: unknown) => ctx.log.error({ err: e, what: change.what }, 'undo after failed commit'));
-    await releaseHoldings(ctx, change);
+    await dropIntent(ctx, intent, change);
     throw asWeftError(err);
   }
   if (change.firewall) ctx.firewall.committed(change.firewall.state);
+}
+
+/**
+ * The change did not happen: forget its intent, then give back its holdings.
+ * If the intent cannot be removed, the holdings stay taken: a restart's undo
+ * of the intent releases them, and releasing them now as well could later
+ * free a pool or address someone else got in the meantime.
+ */
+async function dropIntent(ctx: ControllerContext, intent: IntentRecord, change: PlannedChange): Promise<void> {
+  try {
+    await ctx.repo.commit([{ kind: 'intent', remove: intent.id }]);
+  } catch (err) {
+    ctx.log.error({ err, what: change.what }, 'cannot remove the intent of a failed change; a restart undoes it');
+    return;
+  }
+  await releaseHoldings(ctx, change);
 }
 
 /** Give back addresses and pools; failures are logged, the caller's error stands. */

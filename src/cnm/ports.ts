@@ -37,7 +37,9 @@ export function parsePortSpec(text: string): PortSpec {
     }
   }
   if (hostIp !== '' && !isIPv4(hostIp) && !isIPv6(hostIp)) throw bad(`bad host address "${hostIp}"`);
-  const [hostPart, containerPart] = rest.includes(':') ? rest.split(':') : ['', rest];
+  const parts = rest.split(':');
+  if (parts.length > 2) throw bad('too many colons');
+  const [hostPart, containerPart] = parts.length === 2 ? parts : ['', rest];
   const containerPort = parsePort(containerPart!, bad);
   if (containerPort === 0) throw bad('container port must be 1-65535');
   let hostPortStart = 0;
@@ -75,6 +77,13 @@ export function allocatePorts(
   const taken: { proto: string; hostIp: string; hostPort: number }[] = [...inUse];
   const out: PublishedPort[] = [];
   for (const spec of specs) {
+    if (spec.hostIp !== '' && isIPv6(spec.hostIp) !== isIPv6(target.containerIp)) {
+      throw new WeftError(
+        'WEFT_BAD_PORT_SPEC',
+        'BadRequest',
+        `cannot publish ${spec.hostIp}:${spec.hostPortStart || ''}:${spec.containerPort}: host address and sandbox address ${target.containerIp} differ in family`,
+      );
+    }
     const [start, end] =
       spec.hostPortStart === 0 ? [EPHEMERAL_PORTS.start, EPHEMERAL_PORTS.end] : [spec.hostPortStart, spec.hostPortEnd];
     let chosen = 0;

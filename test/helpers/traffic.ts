@@ -23,8 +23,9 @@ export function runIn(ns: string, cmd: string, args: string[], timeoutMs = 5000)
   });
 }
 
+/** True when at least one of three echo requests is answered (the first may be lost to neighbour discovery). */
 export async function pings(ns: string, address: string, waitSeconds = 2): Promise<boolean> {
-  return (await runIn(ns, 'ping', ['-c1', `-W${waitSeconds}`, address])).code === 0;
+  return (await runIn(ns, 'ping', ['-c3', '-i0.2', `-W${waitSeconds}`, address])).code === 0;
 }
 
 /** Connects, prints what the server sent, exits 0; 1 on error, 2 on timeout. */

@@ -13,8 +13,6 @@
  *   net4 bridge  10.31.4.0/24 internal      s4 .2
  *   net5 bridge  10.31.5.0/24 icc=false     s5a .2  s5b .3
  */
-import { execFile } from 'node:child_process';
-import { closeSync } from 'node:fs';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BridgeDriver, NatDriver, WEFT_LINK_GROUP } from '../../src/drivers/index.js';
@@ -23,47 +21,7 @@ import { EMPTY_FIREWALL_STATE, firewallOp, type FirewallState, type PublishedPor
 import { createLinuxKernel, type LinuxKernel } from '../../src/kernel/linux/index.js';
 import type { KernelOp } from '../../src/kernel/ops.js';
 import { ipJson, NetnsPool, requireRoot } from '../helpers/netns.js';
-
-// ---- clients: short-lived processes inside a namespace (async: the servers run on this event loop) ----
-
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(ns: string, cmd: string, args: string[], timeoutMs = 5000): Promise<RunResult> {
-  return new Promise((resolve) => {
-    execFile('ip', ['netns', 'exec', ns, cmd, ...args], { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-async function pings(ns: string, address: string, waitSeconds = 2): Promise<boolean> {
-  return (await run(ns, 'ping', ['-c1', `-W${waitSeconds}`, address])).code === 0;
-}
-
-/** Connects, prints what the server sent, exits 0; 1 on error, 2 on timeout. */
-const CLIENT = `
-const s = require('net').connect({ host: process.argv[1], port: Number(process.argv[2]), timeout: 1500 });
-let data = '';
-s.on('data', (c) => (data += c));
-s.on('end', () => { process.stdout.write(data); process.exit(0); });
-s.on('timeout', () => { process.stderr.write('timeout'); process.exit(2); });
-s.on('error', (e) => { process.stderr.write(e.message); process.exit(1); });
-`;
-
-/** The server's answer ("<name> <address it saw>"), or the failure as text. */
-async function connect(ns: string, host: string, port: number): Promise<string> {
-  const result = await run(ns, process.execPath, ['-e', CLIENT, host, String(port)]);
-  return result.code === 0 ? result.stdout.trim() : `failed (${result.code}): ${result.stderr.trim()}`;
-}
-
-async function canConnect(ns: string, host: string, port: number): Promise<boolean> {
-  return !(await connect(ns, host, port)).startsWith('failed');
-}
+import { canConnect, pings, runIn as run, serveTcp, tcpRequest as connect } from '../helpers/traffic.js';
 
 const pool = new NetnsPool();
 const servers: net.Server[] = [];
@@ -129,20 +87,8 @@ async function applyFirewall(next: FirewallState): Promise<void> {
   topo.firewall = next;
 }
 
-/** A TCP server in `ns` (socket opened inside it by the kernel layer) answering "<name> <peer address>". */
 async function serve(ns: string, port: number, name: string): Promise<void> {
-  const fd = kernel.openSocket(ns, 4, 'tcp', '0.0.0.0', port);
-  const server = net.createServer((socket) => socket.end(`${name} ${socket.remoteAddress}\n`));
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ fd }, resolve);
-    });
-  } catch (err) {
-    closeSync(fd);
-    throw err;
-  }
-  servers.push(server);
+  servers.push(await serveTcp(kernel, ns, port, name));
 }
 
 const ports: PublishedPort[] = [

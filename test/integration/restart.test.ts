@@ -5,7 +5,6 @@
  * namespace is gone, and leaks no address.
  */
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type net from 'node:net';
 import Database from 'better-sqlite3';
@@ -13,13 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEFT_LINK_GROUP } from '../../src/drivers/index.js';
 import { createLinuxKernel, type LinuxKernel } from '../../src/kernel/linux/index.js';
 import { weftCli, weftOk } from '../helpers/cli.js';
-import { ipJson, NetnsPool, requireRoot, uniqueName } from '../helpers/netns.js';
+import { ipJson, NetnsPool, requireRoot } from '../helpers/netns.js';
 import { pings, serveTcp, tcpRequest } from '../helpers/traffic.js';
+import { hostWithOutside, SandboxNames } from '../helpers/topology.js';
 import { requireBuilt, startWeftd, type RunningWeftd } from '../helpers/weftd.js';
 
 const pool = new NetnsPool();
 const servers: net.Server[] = [];
-const sandboxes: string[] = [];
 let kernel: LinuxKernel;
 let weftd: RunningWeftd;
 let host = '';
@@ -27,11 +26,8 @@ let outside = '';
 
 const ok = (...args: string[]) => weftOk(weftd.socket, args);
 const inspect = async (kind: 'network' | 'sandbox', name: string) => JSON.parse(await ok(kind, 'inspect', name))[0];
-function sandboxName(tag: string): string {
-  const name = uniqueName(tag);
-  sandboxes.push(name);
-  return name;
-}
+const names = new SandboxNames();
+const sandboxName = (tag: string) => names.next(tag);
 
 async function restart(signal: NodeJS.Signals = 'SIGKILL'): Promise<Record<string, unknown>> {
   const root = weftd.root;
@@ -69,13 +65,7 @@ beforeAll(async () => {
   requireRoot();
   requireBuilt();
   kernel = createLinuxKernel();
-  host = pool.create('h');
-  outside = pool.create('o');
-  execFileSync('ip', ['-n', host, 'link', 'add', 'uplink', 'type', 'veth', 'peer', 'name', 'uplink', 'netns', outside]);
-  execFileSync('ip', ['-n', host, 'addr', 'add', '192.0.2.1/24', 'dev', 'uplink']);
-  execFileSync('ip', ['-n', outside, 'addr', 'add', '192.0.2.2/24', 'dev', 'uplink']);
-  execFileSync('ip', ['-n', host, 'link', 'set', 'uplink', 'up']);
-  execFileSync('ip', ['-n', outside, 'link', 'set', 'uplink', 'up']);
+  ({ host, outside } = hostWithOutside(pool));
   weftd = startWeftd(host);
   await weftd.waitForLog('weftd ready');
 });
@@ -83,14 +73,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const s of servers) s.close();
   await weftd?.stop('SIGKILL');
-  for (const name of sandboxes) {
-    try {
-      execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
-    } catch {
-      // already removed
-    }
-    rmSync(`/etc/netns/${name}`, { recursive: true, force: true });
-  }
+  names.cleanup();
   pool.cleanup();
   await kernel?.close();
 });

@@ -4,13 +4,13 @@
  * An "outside" namespace stands for another machine on the host's uplink.
  */
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import type net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLinuxKernel, type LinuxKernel } from '../../src/kernel/linux/index.js';
 import { weftCli, weftOk } from '../helpers/cli.js';
 import { ipJson, NetnsPool, requireRoot, uniqueName } from '../helpers/netns.js';
 import { canConnect, pings, runIn, serveTcp, tcpRequest } from '../helpers/traffic.js';
+import { hostWithOutside, SandboxNames } from '../helpers/topology.js';
 import { requireBuilt, startWeftd, type RunningWeftd } from '../helpers/weftd.js';
 
 const pool = new NetnsPool();
@@ -19,30 +19,19 @@ let kernel: LinuxKernel;
 let weftd: RunningWeftd;
 let host = '';
 let outside = '';
-const sandboxes: string[] = [];
 
 const weft = (...args: string[]) => weftCli(weftd.socket, args);
 const ok = (...args: string[]) => weftOk(weftd.socket, args);
 const inspect = async (kind: 'network' | 'sandbox', name: string) => JSON.parse(await ok(kind, 'inspect', name))[0];
 
-/** A sandbox name that cleanup will remove by exact name (namespace and /etc/netns dir). */
-function sandboxName(tag: string): string {
-  const name = uniqueName(tag);
-  sandboxes.push(name);
-  return name;
-}
+const names = new SandboxNames();
+const sandboxName = (tag: string) => names.next(tag);
 
 beforeAll(async () => {
   requireRoot();
   requireBuilt();
   kernel = createLinuxKernel();
-  host = pool.create('h');
-  outside = pool.create('o');
-  execFileSync('ip', ['-n', host, 'link', 'add', 'uplink', 'type', 'veth', 'peer', 'name', 'uplink', 'netns', outside]);
-  execFileSync('ip', ['-n', host, 'addr', 'add', '192.0.2.1/24', 'dev', 'uplink']);
-  execFileSync('ip', ['-n', outside, 'addr', 'add', '192.0.2.2/24', 'dev', 'uplink']);
-  execFileSync('ip', ['-n', host, 'link', 'set', 'uplink', 'up']);
-  execFileSync('ip', ['-n', outside, 'link', 'set', 'uplink', 'up']);
+  ({ host, outside } = hostWithOutside(pool));
   weftd = startWeftd(host);
   await weftd.waitForLog('weftd ready');
 });
@@ -50,14 +39,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const s of servers) s.close();
   await weftd?.stop('SIGKILL');
-  for (const name of sandboxes) {
-    try {
-      execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
-    } catch {
-      // removed by the test itself
-    }
-    rmSync(`/etc/netns/${name}`, { recursive: true, force: true });
-  }
+  names.cleanup();
   pool.cleanup();
   await kernel?.close();
 });
@@ -113,7 +95,7 @@ describe('single host', () => {
   });
 
   it('connects and disconnects a running sandbox', async () => {
-    const [a, , c] = sandboxes;
+    const [a, , c] = names.all;
     await ok('network', 'connect', '--ip', '10.201.0.150', 'n1', c!);
     expect(ipJson(c!, 'addr', 'show', 'eth1')[0].addr_info.some((i: { local: string }) => i.local === '10.201.0.150')).toBe(true);
     expect(await pings(c!, '10.201.0.200')).toBe(true);
@@ -139,7 +121,7 @@ describe('single host', () => {
     expect(await tcpRequest(outside, '192.0.2.1', 8080)).toMatch(/^p 192\.0\.2\.2$/);
     expect(await tcpRequest(host, '192.0.2.1', 8080)).toMatch(/^p /);
     expect(await tcpRequest(host, '127.0.0.1', 8080)).toMatch(/^p /);
-    const a = sandboxes[0]!;
+    const a = names.all[0]!;
     expect(await tcpRequest(a, '192.0.2.1', 8080)).toMatch(/^p /);
     expect(await tcpRequest(p, '192.0.2.1', 8080)).toMatch(/^p /);
 
@@ -155,7 +137,7 @@ describe('single host', () => {
 
   it('masquerades egress and keeps internal networks inside', async () => {
     servers.push(await serveTcp(kernel, outside, 7000, 'o'));
-    const a = sandboxes[0]!;
+    const a = names.all[0]!;
     expect(await tcpRequest(a, '192.0.2.2', 7000)).toBe('o 192.0.2.1');
     await ok('network', 'create', '--internal', 'n3');
     const i = sandboxName('i');
@@ -196,7 +178,7 @@ describe('single host', () => {
     expect(Object.keys(wInfo.Networks).sort()).toEqual(['n1', 'n2']);
     expect(wInfo.Networks.n1.Interface).toBe('eth0');
     expect(wInfo.Networks.n2.Interface).toBe('eth1');
-    const c = sandboxes[2]!;
+    const c = names.all[2]!;
     const cAddr = (await inspect('sandbox', c)).Networks.n2.IPAddress;
     expect(await pings(w, '10.201.0.200')).toBe(true);
     expect(await pings(w, cAddr)).toBe(true);

@@ -1,7 +1,7 @@
 /**
  * Finding networks and sandboxes the way Docker does (full id, then name,
  * then a unique id prefix) and `network ls --filter` (driver, name, id,
- * label): values of one key are OR-ed, keys are AND-ed.
+ * label): values of one key are OR-ed (labels: AND-ed, as in Docker), keys are AND-ed.
  */
 import pino from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -101,7 +101,10 @@ describe('sandbox lookup', () => {
     const ids: string[] = [];
     for (let i = 0; i < 17; i++) ids.push((await controller.createSandbox({ name: `sb-${i}`, networks: ['none'] })).Id);
     const prefix = sharedFirstChar(ids);
-    await expect(controller.removeSandbox(prefix)).rejects.toThrow(`sandbox ${prefix} is ambiguous: it matches several sandbox ids`);
+    await expect(controller.removeSandbox(prefix)).rejects.toMatchObject({
+      code: 'WEFT_SANDBOX_AMBIGUOUS',
+      message: `sandbox ${prefix} is ambiguous: it matches several sandbox ids`,
+    });
     expect(await controller.listSandboxes()).toHaveLength(17);
   });
 });
@@ -150,6 +153,9 @@ describe('network ls --filter', () => {
     expect(await ls({ label: ['env'] })).toEqual(['edge']);
     expect(await ls({ label: ['env='] })).toEqual(['edge']);
     expect(await ls({ label: ['team=we'] })).toEqual([]);
+    // several labels must all match, as in Docker
+    expect(await ls({ label: ['team=web', 'tier=front'] })).toEqual(['front']);
+    expect(await ls({ label: ['team', 'env'] })).toEqual(['edge']);
   });
 
   it('several keys are AND-ed', async () => {

@@ -78,9 +78,19 @@ describe('allocatePorts', () => {
   it('lets different host addresses share a port, but every-address ("") clashes with any', () => {
     const inUse = [bound('127.0.0.1', 8080)];
     expect(allocatePorts([spec('127.0.0.2:8080:80')], inUse, target)[0]!.hostPort).toBe(8080);
-    expect(allocatePorts([spec('[::1]:8080:80')], inUse, target)[0]!.hostPort).toBe(8080);
+    expect(allocatePorts([spec('127.0.0.3:8080:80')], inUse, target)[0]!.hostPort).toBe(8080);
     expect(() => allocatePorts([spec('8080:80')], inUse, target)).toThrow(expect.objectContaining({ code: 'WEFT_PORT_CONFLICT' }));
     expect(() => allocatePorts([spec('127.0.0.1:8080:80')], inUse, target)).toThrow(expect.objectContaining({ code: 'WEFT_PORT_CONFLICT' }));
+  });
+
+  it('refuses a host address of another family than the sandbox address', () => {
+    expect(() => allocatePorts([spec('[::1]:8080:80')], [], target)).toThrow(
+      expect.objectContaining({ code: 'WEFT_BAD_PORT_SPEC', message: expect.stringMatching(/differ in family/) }),
+    );
+  });
+
+  it.each(['[::1]:8080:80:90', '[::1]:8080:80:'])('refuses %s (too many colons after a bracketed host)', (text) => {
+    expect(() => parsePortSpec(text)).toThrow(expect.objectContaining({ code: 'WEFT_BAD_PORT_SPEC' }));
   });
 
   it('keeps protocols apart', () => {

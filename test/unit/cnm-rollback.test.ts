@@ -10,7 +10,9 @@ import { Controller } from '../../src/cnm/controller.js';
 import { builtinDrivers } from '../../src/drivers/index.js';
 import { DefaultIpam } from '../../src/ipam/default-ipam.js';
 import { FakeKernel } from '../../src/kernel/fake/index.js';
+import { WeftError } from '../../src/errors/index.js';
 import { MemoryStore } from '../../src/store/memory.js';
+import type { TxnOp } from '../../src/store/store.js';
 import { MemorySandboxFiles } from '../helpers/memory-sandbox-files.js';
 
 interface Daemon {
@@ -158,5 +160,39 @@ describe('rollback of a sandbox create and connect', () => {
     expect(await d.controller.inspectSandbox('web')).toEqual(web);
     await d.controller.connect({ network: 'back', sandbox: 'web', ipv4: '10.6.0.20' });
     expect((await d.controller.inspectSandbox('web')).Networks.back!.IPAddress).toBe('10.6.0.20');
+  });
+});
+
+/** Fails once: the next transaction that puts a key under `failPrefix`. */
+class FlakyStore extends MemoryStore {
+  failPrefix?: string;
+  override async txn(ops: readonly TxnOp[]): Promise<number> {
+    if (this.failPrefix && ops.some((o) => o.type === 'put' && o.key.startsWith(this.failPrefix!))) {
+      this.failPrefix = undefined;
+      throw new WeftError('WEFT_STORE_FAILED', 'Unavailable', 'disk full');
+    }
+    return super.txn(ops);
+  }
+}
+
+describe('a store commit that fails after the kernel was changed', () => {
+  it('undoes the kernel side, drops the intent, and a later restart frees nothing that is in use', async () => {
+    const store = new FlakyStore();
+    const kernel = new FakeKernel();
+    const files = new MemorySandboxFiles();
+    const log = pino({ level: 'silent' });
+    const ipam = await DefaultIpam.open({ store });
+    const { controller } = await Controller.start({ store, kernel, ipam, drivers: builtinDrivers(), files, log });
+    const linksBefore = (await kernel.links()).map((l) => l.name);
+    store.failPrefix = 'cnm/network/';
+    await expect(controller.createNetwork({ name: 'front', subnets: ['10.5.0.0/24'] })).rejects.toMatchObject({ code: 'WEFT_STORE_FAILED' });
+    expect(await store.list('cnm/intent/')).toEqual([]);
+    expect((await kernel.links()).map((l) => l.name)).toEqual(linksBefore);
+    await controller.createNetwork({ name: 'front', subnets: ['10.5.0.0/24'] });
+    await controller.stop();
+    ipam.close();
+    const again = await Controller.start({ store, kernel, ipam: await DefaultIpam.open({ store }), drivers: builtinDrivers(), files, log });
+    expect(again.report.intentsUndone).toEqual([]);
+    await expect(again.controller.createNetwork({ name: 'dup', subnets: ['10.5.0.0/24'] })).rejects.toMatchObject({ code: 'WEFT_POOL_OVERLAP' });
   });
 });
