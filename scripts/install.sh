@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   nftables iproute2 iputils-ping util-linux procps kmod  # kernel tools the daemon and tests use
   python3 make g++                                       # node-gyp builds the addon and better-sqlite3
+  containernetworking-plugins                            # the CNI reference plugins the churn bench compares with
+  docker.io busybox-static                               # a real dockerd and a tiny local image for the plugin e2e tests
+  dnsutils dnsperf aardvark-dns                          # dig/nslookup for DNS tests; the DNS bench and its reference
 )
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -27,7 +30,18 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "install.sh: installing ${missing[*]}"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+  # No service may start from a package install (docker.io would start a dockerd in the
+  # machine's own namespace): tests start their daemons themselves, in throwaway namespaces.
+  policy=/usr/sbin/policy-rc.d
+  had_policy=0
+  [ -e "$policy" ] && had_policy=1
+  if [ "$had_policy" -eq 0 ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy"
+    chmod +x "$policy"
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" || status=$?
+  [ "$had_policy" -eq 0 ] && rm -f "$policy"
+  [ "${status:-0}" -eq 0 ] || exit "$status"
 fi
 
 # npm ci only when the lockfile changed since the last install (it rebuilds native modules).
