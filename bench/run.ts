@@ -3,12 +3,16 @@
  * side with its reference measured in the same run. `npm run bench -- ipam`
  * runs only the named ones.
  */
+import { run as runChurn } from './churn.js';
+import { run as runCli } from './cli.js';
 import { run as runIpam } from './ipam.js';
 import { run as runKernel } from './kernel.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   ipam: runIpam,
   kernel: runKernel,
+  cli: runCli,
+  churn: runChurn,
 };
 
 async function main(): Promise<void> {
