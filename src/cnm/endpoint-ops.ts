@@ -1,12 +1,13 @@
 /** Connecting sandboxes to networks and disconnecting them. */
 import { WeftError } from '../errors/index.js';
-import type { EndpointSpec, NetworkInfo, SubnetData } from '../drivers/driver.js';
+import type { EndpointSpec, SubnetData } from '../drivers/driver.js';
 import { cidrContainsIp, parseCidr, parseIp } from '../ipam/cidr.js';
 import type { KernelOp } from '../kernel/ops.js';
 import type { ConnectRequest } from './api-types.js';
 import type { ControllerContext } from './context.js';
 import { newId } from './ids.js';
 import { findNetwork, findSandbox } from './lookup.js';
+import { networkInfo } from './views.js';
 import { driverFor } from './network-ops.js';
 import { releaseHoldings, runChange } from './plan-runner.js';
 import { allocatePorts } from './ports.js';
@@ -34,7 +35,7 @@ export async function connect(ctx: ControllerContext, req: ConnectRequest): Prom
     const gatewayProvider = !net.internal && net.v4.some((s) => s.gateway) && !siblings.some((e) => e.gatewayProvider);
     const spec: EndpointSpec = { id: newId(), networkId: net.id, addressV4: v4?.address, addressV6: v6?.address, options: {} };
     const ifname = nextIfname(siblings);
-    const plan = driver.createEndpoint(networkInfo(net), spec, { kind: 'netns', netns: sb.netns, ifname, defaultGateway: gatewayProvider });
+    const plan = await driver.createEndpoint(networkInfo(net), spec, { kind: 'netns', netns: sb.netns, ifname, defaultGateway: gatewayProvider });
     const ep: EndpointRecord = {
       id: spec.id,
       networkId: net.id,
@@ -125,20 +126,6 @@ function portsInUse(ctx: ControllerContext, exceptSandbox: string) {
   return [...ctx.repo.sandboxes.values()].filter((s) => s.id !== exceptSandbox).flatMap((s) => s.ports);
 }
 
-export function networkInfo(net: NetworkRecord): NetworkInfo {
-  return {
-    id: net.id,
-    name: net.name,
-    options: net.options,
-    labels: net.labels,
-    internal: net.internal,
-    attachable: net.attachable,
-    ipv6: net.ipv6,
-    v4: net.v4,
-    v6: net.v6,
-    driverData: net.driverData,
-  };
-}
 
 export async function disconnect(ctx: ControllerContext, networkRef: string, sandboxRef: string, options: { removing?: boolean } = {}): Promise<void> {
   const net = findNetwork(ctx.repo, networkRef);
@@ -160,6 +147,7 @@ export async function disconnect(ctx: ControllerContext, networkRef: string, san
   });
   await ctx.kernel.apply([fw.op]);
   ctx.firewall.committed(fw.state);
+  await notifyDriver(ctx, net, ep);
   await ctx.kernel.teardown(ep.ops).catch((err: unknown) => ctx.log.warn({ err, endpoint: ep.id }, 'endpoint teardown left errors; reconcile removes leftovers'));
   const changes: Change[] = [{ kind: 'endpoint', remove: ep.id }];
   if (handover) {
@@ -182,6 +170,16 @@ export async function disconnect(ctx: ControllerContext, networkRef: string, san
   if (!options.removing) refreshSandboxFiles(ctx, sandbox);
   ctx.log.info({ network: net.id, sandbox: sb.id, endpoint: ep.id }, 'endpoint left');
   ctx.events.emit({ type: 'endpoint.left', endpoint: ep, network: net, sandbox });
+}
+
+/** Remote drivers hear of the endpoint leaving; their failures do not stop the removal. */
+async function notifyDriver(ctx: ControllerContext, net: NetworkRecord, ep: EndpointRecord): Promise<void> {
+  const driver = ctx.drivers.get(net.driver);
+  const info = { id: ep.id, networkId: net.id, addressV4: ep.addressV4, addressV6: ep.addressV6, mac: ep.mac, options: {}, driverData: ep.driverData };
+  for (const hook of [driver?.leave, driver?.deleteEndpoint]) {
+    if (!hook) continue;
+    await hook.call(driver, networkInfo(net), info).catch((err: unknown) => ctx.log.warn({ err, endpoint: ep.id }, 'driver hook failed'));
+  }
 }
 
 /** When the gateway provider leaves, the next non-internal endpoint takes the default route and the published ports. */

@@ -6,6 +6,7 @@ import type { NetworkCreateRequest } from './api-types.js';
 import type { ControllerContext } from './context.js';
 import { NETWORK_NAME, newId } from './ids.js';
 import { subnetRequests, type SubnetRequest } from './ipam-config.js';
+import { networkInfo } from './views.js';
 import { findNetwork } from './lookup.js';
 import { releaseHoldings, runChange } from './plan-runner.js';
 import type { NetworkRecord } from './records.js';
@@ -46,7 +47,7 @@ export async function createNetwork(ctx: ControllerContext, req: NetworkCreateRe
       v4: subnets.filter((s) => !s.v6).map((s) => s.data),
       v6: subnets.filter((s) => s.v6).map((s) => s.data),
     };
-    const plan = driver.createNetwork(spec);
+    const plan = await driver.createNetwork(spec);
     const record: NetworkRecord = {
       ...spec,
       driver: driver.name,
@@ -136,6 +137,8 @@ export async function removeNetwork(ctx: ControllerContext, ref: string): Promis
     await ctx.kernel.apply([fw.op]);
     ctx.firewall.committed(fw.state);
   }
+  const driver = ctx.drivers.get(net.driver);
+  await driver?.deleteNetwork?.(networkInfo(net)).catch((err: unknown) => ctx.log.warn({ err, network: net.id }, 'driver hook failed'));
   await ctx.kernel.teardown(net.ops).catch((err: unknown) => ctx.log.warn({ err, network: net.id }, 'network teardown left errors; reconcile removes leftovers'));
   await repo.commit([{ kind: 'network', remove: net.id }]);
   await releaseHoldings(ctx, { addresses: net.reserved, pools: [...net.v4, ...net.v6].map((s) => s.poolId) });

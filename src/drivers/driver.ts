@@ -126,12 +126,22 @@ export interface PortMapping {
   containerPort: number;
 }
 
+/**
+ * Built-in drivers are pure and answer synchronously. A remote driver (a
+ * third-party Docker plugin) acts on its own side and answers over HTTP, so
+ * calls may return promises, and the optional hooks tell it when objects go.
+ * Hooks are called before the controller tears the plan down; a hook's
+ * failure is logged and the removal goes on, as Docker does.
+ */
 export interface Driver {
   readonly name: string;
   capabilities(): DriverCapabilities;
   /** Validate and plan a network. Throws WeftError (BadRequest) on bad options, before anything happens. */
-  createNetwork(spec: NetworkSpec): NetworkPlan;
+  createNetwork(spec: NetworkSpec): NetworkPlan | Promise<NetworkPlan>;
   /** Validate and plan an endpoint on `network`. */
-  createEndpoint(network: NetworkInfo, endpoint: EndpointSpec, placement: EndpointPlacement): EndpointPlan;
-  join(network: NetworkInfo, endpoint: EndpointInfo): JoinInfo;
+  createEndpoint(network: NetworkInfo, endpoint: EndpointSpec, placement: EndpointPlacement): EndpointPlan | Promise<EndpointPlan>;
+  join(network: NetworkInfo, endpoint: EndpointInfo): JoinInfo | Promise<JoinInfo>;
+  leave?(network: NetworkInfo, endpoint: EndpointInfo): Promise<void>;
+  deleteEndpoint?(network: NetworkInfo, endpoint: EndpointInfo): Promise<void>;
+  deleteNetwork?(network: NetworkInfo): Promise<void>;
 }
