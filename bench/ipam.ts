@@ -6,6 +6,9 @@
  *
  *   npm run build && node dist/bench/ipam.js
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { pathToFileURL } from 'node:url';
@@ -13,6 +16,7 @@ import { isWeftError, ErrorCodes } from '../src/errors/index.js';
 import { DefaultIpam } from '../src/ipam/default-ipam.js';
 import { DOCKER_DEFAULT_POOLS, type DefaultPoolConfig } from '../src/ipam/default-pools.js';
 import { MemoryStore } from '../src/store/memory.js';
+import { LocalStore } from '../src/store/local.js';
 import type { Entry, Store, TxnOp } from '../src/store/store.js';
 
 /** A store that accepts every write and keeps nothing: the allocator's cost alone. */
@@ -94,6 +98,27 @@ async function fillPool(store: Store, pool: string, count: number): Promise<{ ms
   return { ms: performance.now() - start, ipam, poolId };
 }
 
+/** The daemon's real store: every allocation is a SQLite transaction with fsync (synchronous=FULL). */
+async function durableRow(): Promise<Row> {
+  const dir = mkdtempSync(join(tmpdir(), 'weft-bench-ipam-'));
+  const store = new LocalStore(join(dir, 'weft.db'));
+  try {
+    const { ipam, poolId } = await openWithPool(store, '10.0.0.0/16');
+    const pairs = 1_000;
+    const start = performance.now();
+    for (let i = 0; i < pairs; i++) {
+      const { address } = await ipam.requestAddress({ poolId });
+      await ipam.releaseAddress(poolId, address.slice(0, address.indexOf('/')));
+    }
+    const ms = performance.now() - start;
+    ipam.close();
+    return { metric: 'allocate+release on a /16, LocalStore (SQLite, fsync)', value: `${perSecond(pairs, ms)} pairs/s`, note: `${((ms / pairs) * 1000).toFixed(0)} µs per pair; durable before each call returns` };
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function throughputRows(): Promise<Row[]> {
   const pairs = 200_000;
   const withStore = await allocateRelease(new MemoryStore(), pairs);
@@ -112,6 +137,7 @@ async function throughputRows(): Promise<Row[]> {
     pairRow('allocate+release on a half-full /16, MemoryStore', withStore, `${pairs.toLocaleString('en-US')} sequential pairs`),
     pairRow('allocate+release on a half-full /16, no store', allocatorOnly, 'the allocator alone'),
     pairRow('MemoryStore alone: put(expectVersion 0)+delete', store, 'the store alone, same keys'),
+    await durableRow(),
     { metric: 'allocate all 65,534 addresses of a /16, MemoryStore', value: `${fillMem.ms.toFixed(0)} ms` },
     { metric: 'allocate all 65,534 addresses of a /16, no store', value: `${fillNull.ms.toFixed(0)} ms`, note: 'then POOL_EXHAUSTED' },
   ];
