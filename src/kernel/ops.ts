@@ -34,6 +34,14 @@ export interface VxlanOptions {
 export interface MacvlanOptions {
   parent: string;
   mode: MacvlanMode;
+  /**
+   * Where the parent is when it is not in the link's own namespace: a name
+   * under /run/netns, or null for the daemon's own namespace (a sandbox's
+   * macvlan on a host interface). The device is then created directly in
+   * the link's namespace (IFLA_NET_NS_FD), never moved. Absent: the parent
+   * is in the link's namespace. The link itself must be in a named one.
+   */
+  parentNs?: string | null;
 }
 
 export interface VlanOptions {
@@ -93,6 +101,21 @@ export type KernelOp =
   | { op: 'link.add'; ns?: string; link: LinkSpec }
   | { op: 'link.del'; ns?: string; name: string; /** for the inverse */ link?: LinkSpec }
   | { op: 'link.set'; ns?: string; name: string; set: LinkChanges; /** values before; filled in by apply */ prev?: LinkChanges }
+  | {
+      /**
+       * Move an existing link to another namespace and rename it there (the
+       * engine's part on the Docker path; weft's for a remote driver's link).
+       * The kernel takes the link down and drops its addresses and routes.
+       * Done already (unchanged) when `name` is not in `ns` but `newName` is in `toNs`.
+       */
+      op: 'link.move';
+      ns?: string;
+      name: string;
+      /** Target namespace; absent: the daemon's own (not the apply's default). */
+      toNs?: string;
+      /** Name in the target namespace; absent: keep `name`. */
+      newName?: string;
+    }
   | { op: 'addr.add'; ns?: string; dev: string; cidr: string }
   | { op: 'addr.del'; ns?: string; dev: string; cidr: string }
   | { op: 'route.add'; ns?: string; route: RouteSpec }
@@ -121,6 +144,8 @@ export function inverseOf(op: KernelOp): KernelOp {
     case 'link.set':
       if (!op.prev) throw new Error(`link.set ${op.name}: previous values unknown`);
       return { op: 'link.set', ns: op.ns, name: op.name, set: op.prev, prev: op.set };
+    case 'link.move':
+      return { op: 'link.move', ns: op.toNs, name: op.newName ?? op.name, toNs: op.ns, newName: op.name };
     case 'addr.add':
       return { ...op, op: 'addr.del' };
     case 'addr.del':
@@ -161,6 +186,8 @@ export function describeOp(op: KernelOp): string {
     case 'link.del':
     case 'link.set':
       return `link ${op.name}`;
+    case 'link.move':
+      return `link ${op.name} → ${op.newName ?? op.name} in ${op.toNs === undefined ? "the daemon's netns" : `netns ${op.toNs}`}`;
     case 'addr.add':
     case 'addr.del':
       return `address ${op.cidr} on ${op.dev}`;

@@ -5,7 +5,7 @@
  *
  * Like the Linux executor, undo ops (rollback and teardown) treat a target
  * that has vanished as already undone: anything in a namespace that is gone,
- * a link.set whose link is gone (ENODEV), a per-device sysctl whose device is
+ * a link.set or link.move whose link is gone (ENODEV), a per-device sysctl whose device is
  * gone (ENOENT). Forward ops on a missing target fail. An injected fault
  * always fails its op, so tests keep a reliable lever.
  */
@@ -18,6 +18,7 @@ import { errno } from './errno.js';
 import { unsupported } from './features.js';
 import type { CallPhase, FaultInjector } from './faults.js';
 import { addLink } from './link-add.js';
+import { moveLink } from './link-move.js';
 import { removeLink } from './link-rules.js';
 import { deleteLink, setLink } from './links.js';
 import type { FakeWorld } from './model.js';
@@ -90,7 +91,7 @@ export class FakeExecutor implements OpExecutor {
 /** What an undo op may find gone: the link to restore, or the per-device sysctl that went with its device. */
 function vanishedTarget(op: KernelOp, err: unknown): boolean {
   const code = typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
-  return (op.op === 'link.set' && code === 'ENODEV') || (op.op === 'sysctl.set' && code === 'ENOENT');
+  return ((op.op === 'link.set' || op.op === 'link.move') && code === 'ENODEV') || (op.op === 'sysctl.set' && code === 'ENOENT');
 }
 
 function describeError(err: unknown): { code: string; message: string } {
@@ -123,6 +124,8 @@ function runOp(core: FakeCore, op: KernelOp, netns: string | undefined): OpOutco
       const result = setLink(world, netns, op.name, op.set);
       return done(result.changed, { ...op, prev: result.prev });
     }
+    case 'link.move':
+      return done(moveLink(world, netns, op.name, op.toNs, op.newName ?? op.name));
     case 'sysctl.set': {
       const result = writeSysctl(world.get(netns), op.key, op.value);
       return done(result.changed, { ...op, prev: result.prev });

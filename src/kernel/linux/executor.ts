@@ -12,10 +12,11 @@
  */
 import { ErrorCodes, WeftError } from '../../errors/index.js';
 import type { OpExecutor, OpOutcome } from '../executor.js';
-import { describeOp, type KernelOp } from '../ops.js';
+import { describeOp, type KernelOp, type LinkSpec } from '../ops.js';
 import { addAddress, deleteAddress } from './addresses.js';
-import { hasErrno } from './errno.js';
-import { addLink, deleteLink, setLink, specOfLink } from './links.js';
+import { hasErrno, invalidOp } from './errno.js';
+import { moveLink } from './link-move.js';
+import { addLink, deleteLink, setLink, specOfLink, type AddLinkContext } from './links.js';
 import type { KernelLogger } from './logger.js';
 import { addFdb, addNeighbour, deleteFdb, deleteNeighbour } from './neigh.js';
 import type { NetnsRegistry } from './netns.js';
@@ -78,12 +79,14 @@ export class LinuxExecutor implements OpExecutor {
       case 'link.add': {
         const peerNs = op.link.veth?.ns;
         const peerNsFd = peerNs === undefined ? undefined : this.deps.registry.handle(peerNs).fd;
-        return { changed: await addLink(this.rtnl(netns), op.link, peerNsFd), applied: op };
+        return { changed: await addLink(this.rtnl(netns), op.link, { peerNsFd, across: this.lowerAcross(op.link, netns) }), applied: op };
       }
       case 'link.set': {
         const { changed, prev } = await setLink(this.rtnl(netns), op.name, op.set);
         return { changed, applied: { ...op, prev } };
       }
+      case 'link.move':
+        return { changed: await this.moveLink(op, netns), applied: op };
       case 'addr.add':
         return { changed: await addAddress(this.rtnl(netns), op.dev, op.cidr), applied: op };
       case 'route.add':
@@ -147,6 +150,15 @@ export class LinuxExecutor implements OpExecutor {
     return { changed: await deleteLink(rtnl, op.name), applied };
   }
 
+  /** Both namespaces by fd: the source's to restore a half-done move, the target's to move to. */
+  private moveLink(op: Extract<KernelOp, { op: 'link.move' }>, netns: string | undefined): Promise<boolean> {
+    const { registry } = this.deps;
+    const fdOf = (ns: string | undefined) => (ns === undefined ? registry.ownFd() : registry.handle(ns).fd);
+    const from = { rtnl: this.rtnl(netns), fd: fdOf(netns) };
+    const to = { rtnl: this.rtnl(op.toNs), fd: fdOf(op.toNs) };
+    return moveLink(from, to, op.name, op.newName ?? op.name);
+  }
+
   private setSysctl(op: Extract<KernelOp, { op: 'sysctl.set' }>, netns: string | undefined): OpOutcome {
     const prev = this.deps.sysctl.read(op.key, netns);
     if (normaliseSysctl(prev) === normaliseSysctl(op.value)) return { changed: false, applied: { ...op, prev } };
@@ -154,14 +166,22 @@ export class LinuxExecutor implements OpExecutor {
     return { changed: true, applied: { ...op, prev } };
   }
 
+  /** A macvlan whose parent is in another namespace is made through that namespace's socket. */
+  private lowerAcross(link: LinkSpec, netns: string | undefined): AddLinkContext['across'] {
+    const parentNs = link.macvlan?.parentNs;
+    if (parentNs === undefined || (parentNs ?? undefined) === netns) return undefined;
+    if (netns === undefined) throw invalidOp(`macvlan ${link.name}: a link in the daemon's namespace takes its parent from there`);
+    return { lower: this.rtnl(parentNs ?? undefined), linkNsFd: this.deps.registry.handle(netns).fd };
+  }
+
   private rtnl(netns: string | undefined): Rtnl {
     return this.deps.rtnl.get(netns);
   }
 }
 
-/** The link to restore is gone (ENODEV), or the per-device sysctl went with its device (ENOENT). */
+/** The link to restore or move back is gone (ENODEV), or the per-device sysctl went with its device (ENOENT). */
 function vanishedTarget(op: KernelOp, err: unknown): boolean {
-  if (op.op === 'link.set') return hasErrno(err, 'ENODEV');
+  if (op.op === 'link.set' || op.op === 'link.move') return hasErrno(err, 'ENODEV');
   if (op.op === 'sysctl.set') return hasErrno(err, 'ENOENT');
   return false;
 }

@@ -27,6 +27,8 @@ export class NetnsRegistry {
   private readonly open = new Map<string, NetnsHandle>();
   private readonly releaseListeners: ReleaseListener[] = [];
   private sweepTimer: NodeJS.Timeout | undefined;
+  /** fd of the daemon's own namespace, opened on first use (a link moved back goes there). */
+  private ownNetnsFd: number | undefined;
   /** The nsfs device: a name whose file is not on it is a leftover, not a namespace. */
   private readonly nsfsDev = statSync('/proc/self/ns/net').dev;
 
@@ -101,6 +103,12 @@ export class NetnsRegistry {
     return handle;
   }
 
+  /** An fd of the daemon's own network namespace, opened once. */
+  ownFd(): number {
+    this.ownNetnsFd ??= openSync('/proc/thread-self/ns/net', 'r');
+    return this.ownNetnsFd;
+  }
+
   /** Close our fd (and, through listeners, sockets) for a namespace. */
   release(name: string): void {
     const cached = this.open.get(name);
@@ -121,6 +129,8 @@ export class NetnsRegistry {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
     for (const name of [...this.open.keys()]) this.release(name);
+    if (this.ownNetnsFd !== undefined) closeSync(this.ownNetnsFd);
+    this.ownNetnsFd = undefined;
   }
 
   /** The nsfs inode behind a name, or undefined (no such name, or an unmounted leftover file). */
