@@ -8,7 +8,7 @@ import type { LinkSpec } from '../ops.js';
 import { errno } from './errno.js';
 import { unsupported } from './features.js';
 import { isMulticastMac, normaliseMac } from './ip.js';
-import { checkMaster } from './link-rules.js';
+import { checkMaster, macvlanParentKey, macvlansOn } from './link-rules.js';
 import { insertLink, nsLabel, requireLink, type FakeNamespace, type FakeVxlan, type FakeWorld, type NsKey } from './model.js';
 
 const VXLAN_PORT = 4789;
@@ -108,12 +108,8 @@ function kindPlan(world: FakeWorld, ns: FakeNamespace, spec: LinkSpec): KindPlan
       return { defaultMtu: 1500, peer: planPeer(world, ns, spec) };
     case 'vxlan':
       return planVxlan(ns, spec);
-    case 'macvlan': {
-      if (!spec.macvlan) throw errno('EINVAL', `macvlan ${spec.name} needs a parent`);
-      const parent = requireLink(ns, spec.macvlan.parent);
-      if (parent.loopback) throw errno('EINVAL', `macvlan ${spec.name} cannot sit on a loopback device`);
-      return { defaultMtu: parent.mtu, maxMtu: parent.mtu };
-    }
+    case 'macvlan':
+      return planMacvlan(world, ns, spec);
     case 'vlan': {
       if (!spec.vlan) throw errno('EINVAL', `vlan ${spec.name} needs a parent and an id`);
       const parent = requireLink(ns, spec.vlan.parent);
@@ -128,6 +124,23 @@ function kindPlan(world: FakeWorld, ns: FakeNamespace, spec: LinkSpec): KindPlan
     case 'dummy':
       return { defaultMtu: 1500 };
   }
+}
+
+/** The parent may be in another namespace (parentNs); passthru takes a parent to itself, as the kernel's macvlan port does. */
+function planMacvlan(world: FakeWorld, ns: FakeNamespace, spec: LinkSpec): KindPlan {
+  if (!spec.macvlan) throw errno('EINVAL', `macvlan ${spec.name} needs a parent`);
+  const parentKey = macvlanParentKey(ns.name, spec.macvlan.parentNs);
+  if (ns.name === undefined && parentKey !== undefined) {
+    throw errno('EINVAL', `macvlan ${spec.name}: a link in the daemon's namespace takes its parent from there`);
+  }
+  const parentNs = world.get(parentKey);
+  const parent = requireLink(parentNs, spec.macvlan.parent);
+  if (parent.loopback) throw errno('EINVAL', `macvlan ${spec.name} cannot sit on a loopback device`);
+  const siblings = macvlansOn(world, parentNs, parent.name);
+  if (siblings.some((s) => s.link.macvlan?.mode === 'passthru') || (spec.macvlan.mode === 'passthru' && siblings.length > 0)) {
+    throw errno('EINVAL', `macvlan ${spec.name}: a passthru macvlan must be the only one on ${parent.name}`);
+  }
+  return { defaultMtu: parent.mtu, maxMtu: parent.mtu };
 }
 
 function planPeer(world: FakeWorld, ns: FakeNamespace, spec: LinkSpec): PeerPlan {
@@ -190,6 +203,7 @@ function differencesFrom(world: FakeWorld, netns: NsKey, spec: LinkSpec): string
   if (spec.macvlan) {
     check('macvlan parent', spec.macvlan.parent, link.macvlan?.parent);
     check('macvlan mode', spec.macvlan.mode, link.macvlan?.mode);
+    check('macvlan parent netns', spec.macvlan.parentNs, link.macvlan?.parentNs);
   }
   if (spec.vlan) {
     check('vlan parent', spec.vlan.parent, link.vlan?.parent);

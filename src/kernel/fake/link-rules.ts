@@ -66,9 +66,28 @@ export function removeLink(world: FakeWorld, netns: NsKey, name: string): void {
   ns.fdb = ns.fdb.filter((e) => e.dev !== name && e.master !== name);
   for (const other of [...ns.links.values()]) {
     if (other.master === name) releasePort(ns, other);
-    const stacked = other.macvlan?.parent === name || other.vlan?.parent === name || other.vxlan?.dev === name;
+    const stacked = other.vlan?.parent === name || other.vxlan?.dev === name;
     if (stacked) removeLink(world, netns, other.name);
   }
+  for (const mv of macvlansOn(world, ns, name)) removeLink(world, mv.netns, mv.name);
   const peer = link.peer;
   if (peer && (peer.netns === undefined || world.has(peer.netns))) removeLink(world, peer.netns, peer.name);
+}
+
+/** The namespace a macvlan's parent is in (MacvlanOptions.parentNs: absent = the link's own, null = the daemon's). */
+export function macvlanParentKey(linkNs: NsKey, parentNs: string | null | undefined): NsKey {
+  return parentNs === undefined ? linkNs : (parentNs ?? undefined);
+}
+
+/** The macvlan devices, in any namespace, whose parent is `parentName` in `parentNs`. */
+export function macvlansOn(world: FakeWorld, parentNs: FakeNamespace, parentName: string): { netns: NsKey; name: string; link: FakeLink }[] {
+  const found: { netns: NsKey; name: string; link: FakeLink }[] = [];
+  for (const ns of world.all()) {
+    for (const link of ns.links.values()) {
+      if (!link.macvlan || link.macvlan.parent !== parentName) continue;
+      const key = macvlanParentKey(ns.name, link.macvlan.parentNs);
+      if ((key === undefined || world.has(key)) && world.get(key) === parentNs) found.push({ netns: ns.name, name: link.name, link });
+    }
+  }
+  return found;
 }

@@ -6,7 +6,7 @@ import { ErrorCodes, WeftError } from '../../errors/index.js';
 import type { LinkChanges, LinkKind, LinkSpec } from '../ops.js';
 import { errno } from './errno.js';
 import { checkMac, checkMtu } from './link-add.js';
-import { checkMaster, releasePort, removeLink, setLinkUp } from './link-rules.js';
+import { checkMaster, macvlanParentKey, releasePort, removeLink, setLinkUp } from './link-rules.js';
 import { requireLink, type FakeLink, type FakeWorld, type NsKey } from './model.js';
 
 const LINK_KINDS: readonly string[] = ['bridge', 'veth', 'vxlan', 'macvlan', 'dummy', 'vlan'] satisfies LinkKind[];
@@ -74,7 +74,9 @@ function validateChanges(world: FakeWorld, netns: NsKey, link: FakeLink, changes
   const ns = world.get(netns);
   if (changes.mtu !== undefined) {
     const parent = link.macvlan?.parent ?? link.vlan?.parent;
-    checkMtu(changes.mtu, `link ${link.name}`, parent === undefined ? undefined : ns.links.get(parent)?.mtu);
+    const parentKey = link.macvlan ? macvlanParentKey(netns, link.macvlan.parentNs) : netns;
+    const parentNs = parentKey === undefined || world.has(parentKey) ? world.get(parentKey) : undefined;
+    checkMtu(changes.mtu, `link ${link.name}`, parent === undefined ? undefined : parentNs?.links.get(parent)?.mtu);
   }
   const mac = changes.mac === undefined ? undefined : checkMac(changes.mac, `link ${link.name}`);
   if (changes.master !== undefined && changes.master !== null) checkMaster(ns, link.name, changes.master);

@@ -45,28 +45,43 @@ export function toLinkStates(msgs: LinkMsg[]): LinkState[] {
   }));
 }
 
+/** Where the parts of a new link are, beyond the namespace of the socket it is made through. */
+export interface AddLinkContext {
+  /** fd of the namespace the veth peer goes to; absent: the link's own. */
+  peerNsFd?: number;
+  /**
+   * The link's lower device (a macvlan parent) is in another namespace: the
+   * request goes through that namespace's socket, which resolves the parent,
+   * and IFLA_NET_NS_FD creates the device directly in the link's namespace.
+   */
+  across?: { lower: Rtnl; linkNsFd: number };
+}
+
 /**
  * Create a link. Returns false when an identical one (same kind, kind
  * options and asked-for settings) is already there; a different link of that
  * name is EEXIST, a kind the kernel lacks is WEFT_KERNEL_UNSUPPORTED.
  */
-export async function addLink(rtnl: Rtnl, spec: LinkSpec, peerNsFd?: number): Promise<boolean> {
+export async function addLink(rtnl: Rtnl, spec: LinkSpec, ctx: AddLinkContext = {}): Promise<boolean> {
   const lower = lowerName(spec);
+  const sender = ctx.across?.lower ?? rtnl;
+  if (ctx.across && spec.master !== undefined) throw invalidOp(`link ${spec.name}: no master for a link made from another namespace`);
   // Both lookups at once: one round trip instead of two.
   const [lowerIndex, master] = await Promise.all([
-    lower === undefined ? undefined : rtnl.indexOf(lower),
+    lower === undefined ? undefined : sender.indexOf(lower),
     spec.master === undefined ? undefined : rtnl.indexOf(spec.master),
   ]);
-  const attrs = [strAttr(IFLA.IFNAME, spec.name), linkInfo(spec, { lowerIndex, peerNsFd })];
+  const attrs = [strAttr(IFLA.IFNAME, spec.name), linkInfo(spec, { lowerIndex, peerNsFd: ctx.peerNsFd })];
   if (spec.mtu !== undefined) attrs.push(u32Attr(IFLA.MTU, spec.mtu));
   if (spec.mac) attrs.push(attr(IFLA.ADDRESS, macBytes(spec.mac)));
   if (spec.group !== undefined) attrs.push(u32Attr(IFLA.GROUP, spec.group));
   if (master !== undefined) attrs.push(u32Attr(IFLA.MASTER, master));
   // macvlan and vlan name their parent with IFLA_LINK; vxlan has its own attribute.
   if (lowerIndex !== undefined && spec.kind !== 'vxlan') attrs.push(u32Attr(IFLA.LINK, lowerIndex));
+  if (ctx.across) attrs.push(u32Attr(IFLA.NET_NS_FD, ctx.across.linkNsFd));
   if (spec.hairpin && master === undefined) throw invalidOp(`link ${spec.name}: hairpin needs a master bridge`);
   try {
-    await rtnl.newLink(upHeader(spec.up), attrs, CREATE_EXCL);
+    await sender.newLink(upHeader(spec.up), attrs, CREATE_EXCL);
   } catch (err) {
     if (hasErrno(err, 'EOPNOTSUPP')) throw unsupportedLinkKind(spec.kind, err);
     if (hasErrno(err, 'EEXIST') && (await matchesExisting(rtnl, spec, master))) {
@@ -147,6 +162,8 @@ export async function specOfLink(rtnl: Rtnl, name: string): Promise<LinkSpec | u
     case 'vxlan':
       return { ...spec, vxlan: { vni: info.vni ?? 0, port: info.vxlanPort, local: info.vxlanLocal, learning: info.vxlanLearning, dev: await nameOf(info.vxlanLink) } };
     case 'macvlan':
+      // IFLA_LINK_NETNSID present: the parent is in another namespace, which we cannot name from here.
+      if (link.linkNetnsid !== undefined) return spec;
       return { ...spec, macvlan: { mode: macvlanModeName(info.macvlanMode) ?? 'bridge', parent: (await nameOf(link.link)) ?? '' } };
     case 'vlan':
       return { ...spec, vlan: { id: info.vlanId ?? 0, parent: (await nameOf(link.link)) ?? '' } };
