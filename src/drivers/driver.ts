@@ -21,6 +21,8 @@ export interface DriverCapabilities {
 /** One subnet of a network, as IPAM gave it. */
 export interface SubnetData {
   poolId: string;
+  /** IPAM address space of the pool (remote drivers get it in IPv4Data/IPv6Data); absent: LocalDefault. */
+  addressSpace?: string;
   /** Subnet CIDR, e.g. 10.1.0.0/24. */
   subnet: string;
   /** Gateway with the subnet's prefix length, e.g. 10.1.0.1/24. Absent on internal networks without one. */
