@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startGrpcServer } from './api/grpc/server.js';
+import { startPluginServer } from './api/plugin/index.js';
 import { Controller } from './cnm/controller.js';
 import type { ReconcileReport } from './cnm/reconcile.js';
 import { EtcNetnsFiles } from './cnm/sandbox-files.js';
@@ -63,6 +64,10 @@ export async function startDaemon(config: WeftConfig, log: Logger): Promise<Daem
       version: weftVersion(),
       log: log.child({ component: 'grpc' }),
     });
+    const plugin = await startPluginServer({ socketPath: config.pluginSocket, engine: controller, ipam, log: log.child({ component: 'plugin' }) }).catch(async (err: unknown) => {
+      await grpc.close();
+      throw err;
+    });
     log.info({ socket: config.socket, pluginSocket: config.pluginSocket }, 'weftd ready');
     return {
       config,
@@ -73,6 +78,7 @@ export async function startDaemon(config: WeftConfig, log: Logger): Promise<Daem
       reconciled: report,
       async stop() {
         log.info('weftd stopping');
+        await plugin.close();
         await grpc.close();
         await controller.stop();
         ipam.close();

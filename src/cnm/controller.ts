@@ -18,6 +18,12 @@ import type {
   SandboxInspect,
 } from './api-types.js';
 import type { ControllerContext } from './context.js';
+import type { JoinInfo } from '../drivers/driver.js';
+import { engineCreateEndpoint, engineCreateNetwork, engineDeleteEndpoint, engineDeleteNetwork, engineEndpointInfo, engineJoin, engineLeave } from './engine-ops.js';
+import { engineProgramPorts, engineRevokePorts } from './engine-ports.js';
+import { engineAddressReleased, ENGINE_STALE_AFTER_MS, sweepEngineEndpoints } from './engine-sweep.js';
+import type { EngineApi, EngineEndpointAnswer, EngineEndpointRequest, EngineNetworkRequest } from './engine-types.js';
+import type { PortSpec } from './records.js';
 import { connect, disconnect } from './endpoint-ops.js';
 import { ControllerEvents } from './events.js';
 import { FirewallTracker } from './firewall-tracker.js';
@@ -40,9 +46,11 @@ export interface ControllerOptions {
   log: Logger;
   /** Name of the default bridge's Linux bridge. */
   defaultBridgeName?: string;
+  /** How long an engine endpoint's sandbox end may sit unmoved in the daemon's namespace before the sweep drops it. */
+  engineStaleAfterMs?: number;
 }
 
-export class Controller implements NetworkApi {
+export class Controller implements NetworkApi, EngineApi {
   readonly events = new ControllerEvents();
   private readonly ctx: ControllerContext;
   private readonly lock = new SerialQueue();
@@ -122,6 +130,52 @@ export class Controller implements NetworkApi {
 
   removeSandbox(ref: string, _force?: boolean): Promise<void> {
     return this.lock.run(() => removeSandbox(this.ctx, ref));
+  }
+
+  // The Docker engine's calls (plugin protocol), serialized with every other change.
+
+  async engineCreateNetwork(req: EngineNetworkRequest): Promise<void> {
+    await this.lock.run(() => engineCreateNetwork(this.ctx, req));
+  }
+
+  engineDeleteNetwork(networkId: string): Promise<void> {
+    return this.lock.run(() => engineDeleteNetwork(this.ctx, networkId));
+  }
+
+  engineCreateEndpoint(req: EngineEndpointRequest): Promise<EngineEndpointAnswer> {
+    return this.lock.run(() => engineCreateEndpoint(this.ctx, req));
+  }
+
+  engineDeleteEndpoint(networkId: string, endpointId: string): Promise<void> {
+    return this.lock.run(() => engineDeleteEndpoint(this.ctx, networkId, endpointId));
+  }
+
+  engineJoin(networkId: string, endpointId: string, sandboxKey: string): Promise<JoinInfo> {
+    return this.lock.run(() => engineJoin(this.ctx, networkId, endpointId, sandboxKey));
+  }
+
+  engineLeave(networkId: string, endpointId: string): Promise<void> {
+    return this.lock.run(() => engineLeave(this.ctx, networkId, endpointId));
+  }
+
+  engineProgramExternalConnectivity(networkId: string, endpointId: string, ports: PortSpec[]): Promise<void> {
+    return this.lock.run(() => engineProgramPorts(this.ctx, networkId, endpointId, ports));
+  }
+
+  engineRevokeExternalConnectivity(networkId: string, endpointId: string): Promise<void> {
+    return this.lock.run(() => engineRevokePorts(this.ctx, networkId, endpointId));
+  }
+
+  async engineEndpointInfo(networkId: string, endpointId: string): Promise<Record<string, string>> {
+    return engineEndpointInfo(this.ctx, networkId, endpointId);
+  }
+
+  engineAddressReleased(poolId: string, address: string): Promise<void> {
+    return this.lock.run(() => engineAddressReleased(this.ctx, poolId, address));
+  }
+
+  sweepEngineEndpoints(): Promise<string[]> {
+    return this.lock.run(() => sweepEngineEndpoints(this.ctx, this.options.engineStaleAfterMs ?? ENGINE_STALE_AFTER_MS));
   }
 
   /** Wait for the change in progress, then refuse new ones. */

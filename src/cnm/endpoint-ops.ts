@@ -86,6 +86,9 @@ export async function connect(ctx: ControllerContext, req: ConnectRequest): Prom
 }
 
 function checkAttachable(ctx: ControllerContext, net: NetworkRecord, sb: SandboxRecord): void {
+  if (net.origin === 'engine') {
+    throw new WeftError('WEFT_ENGINE_OWNED', 'Forbidden', `network ${net.name} belongs to the Docker engine: only its containers can join it`);
+  }
   const siblings = ctx.repo.endpointsOf({ sandboxId: sb.id });
   if (siblings.some((e) => e.networkId === net.id)) {
     throw new WeftError('WEFT_ENDPOINT_EXISTS', 'Conflict', `endpoint with name ${sb.name} already exists in network ${net.name}`);

@@ -49,6 +49,7 @@ export function firewallStateOf(view: RecordsView): FirewallState {
     });
   }
   networks.sort((a, b) => a.id.localeCompare(b.id));
-  const ports = [...view.sandboxes].flatMap((s) => s.ports);
+  // Weft's sandboxes' published ports, and those the engine asked for on its endpoints (ProgramExternalConnectivity).
+  const ports = [...[...view.sandboxes].flatMap((s) => s.ports), ...endpoints.flatMap((e) => e.ports ?? [])];
   return { networks, ports };
 }

@@ -7,7 +7,8 @@ export function inspectNetwork(repo: Repository, net: NetworkRecord): NetworkIns
   const containers: NetworkInspect['Containers'] = {};
   for (const ep of repo.endpointsOf({ networkId: net.id })) {
     const sandbox = repo.sandboxes.get(ep.sandboxId);
-    containers[ep.sandboxId] = {
+    // Engine endpoints have no weft sandbox (the container is the engine's): keyed by endpoint id.
+    containers[ep.sandboxId || ep.id] = {
       Name: sandbox?.name ?? '',
       EndpointID: ep.id,
       MacAddress: ep.mac ?? '',

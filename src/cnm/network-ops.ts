@@ -127,6 +127,9 @@ export async function removeNetwork(ctx: ControllerContext, ref: string): Promis
   if (net.predefined) {
     throw new WeftError('WEFT_PREDEFINED_NETWORK', 'Forbidden', `${net.name} is a pre-defined network and cannot be removed`);
   }
+  if (net.origin === 'engine') {
+    throw new WeftError('WEFT_ENGINE_OWNED', 'Forbidden', `network ${net.name} belongs to the Docker engine: remove it with docker network rm`);
+  }
   const endpoints = ctx.repo.endpointsOf({ networkId: net.id });
   if (endpoints.length > 0) {
     throw new WeftError('WEFT_NETWORK_IN_USE', 'Conflict', `error while removing network: network ${net.name} id ${net.id} has active endpoints`);
@@ -149,7 +152,7 @@ export async function removeNetwork(ctx: ControllerContext, ref: string): Promis
 export async function pruneNetworks(ctx: ControllerContext): Promise<string[]> {
   const removed: string[] = [];
   for (const net of [...ctx.repo.networks.values()]) {
-    if (net.predefined || ctx.repo.endpointsOf({ networkId: net.id }).length > 0) continue;
+    if (net.predefined || net.origin === 'engine' || ctx.repo.endpointsOf({ networkId: net.id }).length > 0) continue;
     await removeNetwork(ctx, net.id);
     removed.push(net.name);
   }

@@ -9,6 +9,7 @@
 import { WEFT_LINK_GROUP } from '../drivers/index.js';
 import type { KernelOp, LinkKind } from '../kernel/ops.js';
 import type { ControllerContext } from './context.js';
+import { restoreEngineEndpoints } from './engine-sweep.js';
 import { createNetwork } from './network-ops.js';
 import { releaseHoldings } from './plan-runner.js';
 import type { SandboxRecord } from './records.js';
@@ -56,7 +57,11 @@ export async function reconcile(ctx: ControllerContext, opts: { defaultBridgeNam
     });
   }
   for (const net of ctx.repo.networks.values()) await attempt(`restore network ${net.name}`, () => ctx.kernel.apply(net.ops));
-  for (const ep of ctx.repo.endpoints.values()) await attempt(`restore endpoint ${ep.id}`, () => ctx.kernel.apply(ep.ops));
+  for (const ep of ctx.repo.endpoints.values()) {
+    if (ep.origin !== 'engine') await attempt(`restore endpoint ${ep.id}`, () => ctx.kernel.apply(ep.ops));
+  }
+  // Engine endpoints: never re-create a veth the engine may have moved into a container (engine-sweep.ts).
+  report.errors.push(...(await restoreEngineEndpoints(ctx)));
   for (const sb of ctx.repo.sandboxes.values()) refreshSandboxFiles(ctx, sb);
   await attempt('predefined networks', () => ensurePredefined(ctx, opts.defaultBridgeName));
   await attempt('orphan links', () => removeOrphanLinks(ctx, report));

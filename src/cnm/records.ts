@@ -28,6 +28,12 @@ export interface NetworkRecord {
   ops: KernelOp[];
   /** bridge, host and none: made at first start, never removed. */
   predefined: boolean;
+  /**
+   * 'engine': made by dockerd through the plugin protocol (src/cnm/engine-ops.ts). The engine
+   * owns its IPAM pools and addresses (it releases them itself) and its life: weft's API
+   * neither removes it nor attaches sandboxes to it.
+   */
+  origin?: 'engine';
 }
 
 export interface EndpointRecord {
@@ -49,6 +55,16 @@ export interface EndpointRecord {
   driverData: Record<string, unknown>;
   ops: KernelOp[];
   created: string;
+  /** 'engine': made by dockerd; `sandboxId` is '' (the container is the engine's) and IPAM holdings are the engine's. */
+  origin?: 'engine';
+  /** Engine endpoints: the sandbox end's name in the daemon's namespace (Join's SrcName) until the engine moves it. */
+  srcName?: string;
+  /** Engine endpoints: between Join and Leave (the engine may have moved the sandbox end into a container). */
+  engineJoined?: boolean;
+  /** Engine endpoints: when create, Join or Leave last changed them (ISO time), for the stale-endpoint sweep. */
+  engineSince?: string;
+  /** Engine endpoints: host ports published by ProgramExternalConnectivity. */
+  ports?: PublishedPort[];
 }
 
 /** A host port bound to a sandbox port. */
