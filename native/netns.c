@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -159,13 +160,17 @@ static napi_value in_netns(napi_env env, napi_callback_info info) {
   return result;  // a pending exception from fn propagates to the caller
 }
 
-// openSocketIn(nsFd, family, type, address, port): a socket created and bound
-// inside the namespace; returns its fd (for dgram bind({fd}) / net listen({fd})).
+// openSocketIn(nsFd, family, type, address, port, reusePort?): a socket created
+// and bound inside the namespace; returns its fd (for dgram bind({fd}) / net
+// listen({fd})). With reusePort, SO_REUSEPORT is set before bind, so several
+// sockets (one per thread) can share the address and the kernel spreads
+// datagrams over them.
 static napi_value open_socket_in(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 6;
+  napi_value argv[6];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int32_t target, family, type, port;
+  bool reuse_port = false;
   char address[64];
   if (argc < 5 || napi_get_value_int32(env, argv[0], &target) != napi_ok ||
       napi_get_value_int32(env, argv[1], &family) != napi_ok ||
@@ -174,8 +179,13 @@ static napi_value open_socket_in(napi_env env, napi_callback_info info) {
       napi_get_value_int32(env, argv[4], &port) != napi_ok || (family != 4 && family != 6) ||
       (type != 1 && type != 2) || port < 0 || port > 65535) {
     napi_throw_type_error(env, NULL,
-                          "openSocketIn(nsFd, family: 4|6, type: 1 (stream)|2 (dgram), address, port)");
+                          "openSocketIn(nsFd, family: 4|6, type: 1 (stream)|2 (dgram), address, port, reusePort?)");
     return NULL;
+  }
+  if (argc >= 6) {
+    napi_valuetype kind;
+    napi_typeof(env, argv[5], &kind);
+    if (kind == napi_boolean) napi_get_value_bool(env, argv[5], &reuse_port);
   }
   struct sockaddr_storage ss;
   socklen_t sslen;
@@ -210,7 +220,11 @@ static napi_value open_socket_in(napi_env env, napi_callback_info info) {
   } else {
     int one = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(sock, (struct sockaddr *)&ss, sslen) != 0) {
+    if (reuse_port && setsockopt(sock, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+      err = errno;
+      step = "setsockopt(SO_REUSEPORT)";
+      close(sock);
+    } else if (bind(sock, (struct sockaddr *)&ss, sslen) != 0) {
       err = errno;
       step = "bind";
       close(sock);

@@ -72,6 +72,10 @@ export interface KernelFeatures {
 
 export type Feature = keyof KernelFeatures;
 
+export interface OpenSocketOptions {
+  reusePort?: boolean;
+}
+
 export interface Kernel {
   /**
    * Apply ops in order. On failure, undo what this call applied, in reverse,
@@ -101,8 +105,11 @@ export interface Kernel {
   /** Throws WEFT_KERNEL_UNSUPPORTED with a clear message when the kernel lacks `feature`. */
   require(feature: Feature, purpose: string): Promise<void>;
 
-  /** A socket created and bound inside `netns` (for the embedded DNS). Returns its fd. */
-  openSocket(netns: string, family: 4 | 6, type: 'udp' | 'tcp', address: string, port: number): number;
+  /**
+   * A socket created and bound inside `netns` (for the embedded DNS). Returns its fd.
+   * `reusePort` sets SO_REUSEPORT, so several sockets (one per thread) share the address.
+   */
+  openSocket(netns: string, family: 4 | 6, type: 'udp' | 'tcp', address: string, port: number, options?: OpenSocketOptions): number;
 
   close(): Promise<void>;
 }

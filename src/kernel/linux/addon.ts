@@ -17,8 +17,8 @@ export interface NetnsAddon {
   deleteNetns(path: string): void;
   /** Call `fn` with this thread inside the namespace `nsFd`, then switch back. */
   inNetns<T>(nsFd: number, fn: () => T): T;
-  /** A socket created and bound inside the namespace; returns its fd. */
-  openSocketIn(nsFd: number, family: 4 | 6, type: 1 | 2, address: string, port: number): number;
+  /** A socket created and bound inside the namespace (SO_REUSEPORT set first when `reusePort`); returns its fd. */
+  openSocketIn(nsFd: number, family: 4 | 6, type: 1 | 2, address: string, port: number, reusePort?: boolean): number;
 }
 
 const ADDON_PATH = join('native', 'build', 'Release', 'weft_netns.node');

@@ -12,6 +12,7 @@ import type {
   Feature,
   Kernel,
   KernelFeatures,
+  OpenSocketOptions,
   LinkState,
   NeighState,
   RouteState,
@@ -133,9 +134,9 @@ export class LinuxKernel implements Kernel {
     );
   }
 
-  openSocket(netns: string, family: 4 | 6, type: 'udp' | 'tcp', address: string, port: number): number {
+  openSocket(netns: string, family: 4 | 6, type: 'udp' | 'tcp', address: string, port: number, options: OpenSocketOptions = {}): number {
     const { fd } = this.deps.registry.handle(netns);
-    return this.deps.addon.openSocketIn(fd, family, type === 'tcp' ? 1 : 2, address, port);
+    return this.deps.addon.openSocketIn(fd, family, type === 'tcp' ? 1 : 2, address, port, options.reusePort === true);
   }
 
   /** One per apply/teardown: it tracks whether it is undoing (see LinuxExecutor). */
