@@ -5,6 +5,7 @@
  * controller applies plans, persists them, and tears them down with
  * `teardownOf(plan)`. Drivers never import cnm and never touch the kernel.
  */
+import type { Feature } from '../kernel/kernel.js';
 import type { KernelOp } from '../kernel/ops.js';
 
 export type Scope = 'local' | 'global' | 'swarm';
@@ -46,12 +47,36 @@ export interface NetworkSpec {
 
 /** What a driver decided for a network; persisted with it and given back on every later call. */
 export interface NetworkPlan {
-  /** Ops that create the network's kernel objects (in the daemon's namespace). */
+  /**
+   * Ops that create the network's kernel objects (in the daemon's namespace).
+   * A link several networks share (a VLAN sub-interface as macvlan parent)
+   * is in each one's plan: adds are idempotent, and removing a network leaves
+   * a link another network's plan also adds, so it goes with the last of them.
+   */
   ops: KernelOp[];
   /** Driver-private state (bridge name, mtu, parsed options …), JSON-serialisable. */
   data: Record<string, unknown>;
   /** Firewall intent for this network; the controller renders all networks' intents into one table. */
   firewall?: NetworkFirewall;
+  /** Kernel features the ops need; the controller checks them (`kernel.require`) before applying: WEFT_KERNEL_UNSUPPORTED. */
+  requires?: { feature: Feature; purpose: string }[];
+}
+
+/**
+ * What planning a network needs to know about the host that a pure driver
+ * cannot find out (see Driver.requirements).
+ */
+export interface NetworkRequirements {
+  /** Links of the daemon's namespace whose presence the plan depends on (a macvlan parent). */
+  links: string[];
+}
+
+/** What the controller found out for a driver with `requirements`; passed to createNetwork. */
+export interface HostFacts {
+  /** Of the links `requirements` named, those present in the daemon's namespace. */
+  presentLinks: string[];
+  /** The driver's other networks, so that it can share or refuse a parent they use. */
+  networks: NetworkInfo[];
 }
 
 export interface NetworkFirewall {
@@ -139,7 +164,13 @@ export interface Driver {
   readonly name: string;
   capabilities(): DriverCapabilities;
   /** Validate and plan a network. Throws WeftError (BadRequest) on bad options, before anything happens. */
-  createNetwork(spec: NetworkSpec): NetworkPlan | Promise<NetworkPlan>;
+  createNetwork(spec: NetworkSpec, host?: HostFacts): NetworkPlan | Promise<NetworkPlan>;
+  /**
+   * Optional: the host facts createNetwork needs (it validates what it reads
+   * from the spec, as createNetwork does). The controller looks them up and
+   * passes them as `host`; drivers without it get no HostFacts.
+   */
+  requirements?(spec: NetworkSpec): NetworkRequirements;
   /** Validate and plan an endpoint on `network`. */
   createEndpoint(network: NetworkInfo, endpoint: EndpointSpec, placement: EndpointPlacement): EndpointPlan | Promise<EndpointPlan>;
   join(network: NetworkInfo, endpoint: EndpointInfo): JoinInfo | Promise<JoinInfo>;

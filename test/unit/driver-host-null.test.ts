@@ -37,8 +37,8 @@ describe.each<[string, Driver]>([
 });
 
 describe('builtinDrivers', () => {
-  it('has bridge, nat, host and null, each a fresh instance', () => {
-    expect(builtinDrivers().map((d) => d.name)).toEqual(['bridge', 'nat', 'host', 'null']);
+  it('has bridge, nat, macvlan, host and null, each a fresh instance', () => {
+    expect(builtinDrivers().map((d) => d.name)).toEqual(['bridge', 'nat', 'macvlan', 'host', 'null']);
     expect(builtinDrivers()[0]).not.toBe(builtinDrivers()[0]);
   });
 });

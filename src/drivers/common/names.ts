@@ -7,6 +7,9 @@
  *   bridge endpoint veth  wv<first 12 hex of the endpoint id>      host side, bridge port
  *   nat endpoint veth     wn<first 12 hex of the endpoint id>      host side, routed p2p
  *   sandbox end (Docker)  wc<first 12 hex of the endpoint id>      until the engine moves it
+ *   macvlan end (Docker)  wm<first 12 hex of the endpoint id>      until the engine moves it
+ *   macvlan host shim     wh<first 12 hex of the network id>       in the daemon's namespace
+ *   macvlan dummy parent  wd<first 12 hex of the network id>       parent of an internal network
  *
  * Ids that are not hexadecimal (tests, hand-made ids) are hashed first, so
  * the names stay short, valid and deterministic.
@@ -25,6 +28,9 @@ export const NAME_PREFIX = {
   bridgeVeth: 'wv',
   natVeth: 'wn',
   container: 'wc',
+  macvlan: 'wm',
+  macvlanShim: 'wh',
+  macvlanDummy: 'wd',
 } as const;
 
 /** The first `length` hex digits naming `id`: the id itself when it is hex, else its SHA-256. */
