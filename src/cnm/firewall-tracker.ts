@@ -4,7 +4,7 @@
  * the previous rendering). Restart reconcile is the same rendering, so rules
  * nobody owns disappear.
  */
-import { firewallOp, type FirewallState } from '../firewall/index.js';
+import { firewallOp, renderFirewall, type FirewallState } from '../firewall/index.js';
 import type { KernelOp } from '../kernel/ops.js';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from './records.js';
 
@@ -16,17 +16,27 @@ export interface RecordsView {
 
 export class FirewallTracker {
   private applied: FirewallState = { networks: [], ports: [] };
+  private appliedScript = '';
   /** True once the table has been rendered by this process (first render replaces whatever was there). */
   private synced = false;
 
-  /** The op that moves the kernel from the last committed state to `view`'s. */
+  /**
+   * The op that moves the kernel from the last committed state to `view`'s.
+   * When the rendering would not change (most connects on a bridge network),
+   * it is an empty batch, which costs nothing: starting nft is the dearest
+   * step of a connect. The first render of a process always applies.
+   */
   opFor(view: RecordsView): { op: KernelOp; state: FirewallState } {
     const state = firewallStateOf(view);
+    if (this.synced && renderFirewall(state) === this.appliedScript) {
+      return { op: { op: 'nft.apply', script: '', undo: '' }, state };
+    }
     return { op: firewallOp(this.applied, state), state };
   }
 
   committed(state: FirewallState): void {
     this.applied = state;
+    this.appliedScript = renderFirewall(state);
     this.synced = true;
   }
 

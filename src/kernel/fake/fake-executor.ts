@@ -132,6 +132,7 @@ function runOp(core: FakeCore, op: KernelOp, netns: string | undefined): OpOutco
     }
     case 'nft.apply':
       if (!core.features.nftables) throw unsupported('nftables', 'an nftables batch');
+      if (op.script.trim() === '') return done(false);
       applyNftScript(world.get(netns).nft, op.script);
       // Like `nft -f`, a script counts as applied even when it changed nothing: its undo still runs.
       return done(true);

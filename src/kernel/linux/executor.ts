@@ -98,6 +98,8 @@ export class LinuxExecutor implements OpExecutor {
       case 'sysctl.set':
         return this.setSysctl(op, netns);
       case 'nft.apply':
+        // An empty batch changes nothing: no need to start nft for it.
+        if (op.script.trim() === '') return { changed: false, applied: op };
         await this.deps.nft.apply(op.script, netns);
         return { changed: true, applied: op };
       case 'link.del':
