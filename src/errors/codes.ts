@@ -63,6 +63,8 @@ export const ErrorCodes = {
   PLUGIN_BAD_REQUEST: 'WEFT_PLUGIN_BAD_REQUEST',
   PLUGIN_REQUEST_TOO_LARGE: 'WEFT_PLUGIN_REQUEST_TOO_LARGE',
   PLUGIN_TIMEOUT: 'WEFT_PLUGIN_TIMEOUT',
+  // embedded DNS (src/dns)
+  DNS_LISTEN_FAILED: 'WEFT_DNS_LISTEN_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
