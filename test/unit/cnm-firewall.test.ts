@@ -130,3 +130,21 @@ describe('firewall', () => {
     expect(nftOps()).toHaveLength(1);
   });
 });
+
+describe('firewall runs only when its rendering changes', () => {
+  it('a connect that changes no rule runs no nft batch; one that publishes a port does', async () => {
+    kernel.clearCalls();
+    await controller.createSandbox({ name: 'quiet', networks: ['front'] });
+    const nft = kernel.calls.filter((c) => c.op.op === 'nft.apply');
+    expect(nft.length).toBeGreaterThan(0);
+    expect(nft.every((c) => (c.op as NftOp).script === '' && c.outcome === 'noop')).toBe(true);
+    kernel.clearCalls();
+    await controller.createSandbox({ name: 'loud', networks: ['front'], publish: ['8080:80'] });
+    expect(lastScript()).toContain('dport 8080');
+  });
+
+  it('the first change after a restart renders the table even when nothing changed', async () => {
+    await restart();
+    expect(lastScript()).toContain('"br-front"');
+  });
+});
