@@ -30,6 +30,7 @@ import { FirewallTracker } from './firewall-tracker.js';
 import { inspectNetwork, inspectSandbox } from './inspect.js';
 import { findNetwork, findSandbox } from './lookup.js';
 import { createNetwork, pruneNetworks, removeNetwork } from './network-ops.js';
+import type { PluginLookup } from './plugins.js';
 import { matchesFilter } from './network-filter.js';
 import { reconcile, type ReconcileReport } from './reconcile.js';
 import { Repository } from './repository.js';
@@ -42,6 +43,8 @@ export interface ControllerOptions {
   kernel: Kernel;
   ipam: Ipam;
   drivers: readonly Driver[];
+  /** Remote drivers and IPAMs (third-party Docker plugins) for names that are not built in. */
+  plugins?: PluginLookup;
   files: SandboxFiles;
   log: Logger;
   /** Name of the default bridge's Linux bridge. */
@@ -61,6 +64,7 @@ export class Controller implements NetworkApi, EngineApi {
       kernel: options.kernel,
       ipam: options.ipam,
       drivers: new Map(options.drivers.map((d) => [d.name, d])),
+      plugins: options.plugins,
       files: options.files,
       firewall: new FirewallTracker(),
       events: this.events,

@@ -1,14 +1,15 @@
 /** Connecting sandboxes to networks and disconnecting them. */
 import { WeftError } from '../errors/index.js';
-import type { EndpointSpec, SubnetData } from '../drivers/driver.js';
+import type { Driver, EndpointInfo, EndpointSpec, SubnetData } from '../drivers/driver.js';
 import { cidrContainsIp, parseCidr, parseIp } from '../ipam/cidr.js';
+import type { Ipam } from '../ipam/ipam.js';
 import type { KernelOp } from '../kernel/ops.js';
 import type { ConnectRequest } from './api-types.js';
 import type { ControllerContext } from './context.js';
 import { newId } from './ids.js';
 import { findNetwork, findSandbox } from './lookup.js';
 import { networkInfo } from './views.js';
-import { driverFor } from './network-ops.js';
+import { driverForRemoval, ipamFor, loadDriver } from './plugins.js';
 import { releaseHoldings, runChange } from './plan-runner.js';
 import { allocatePorts } from './ports.js';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from './records.js';
@@ -22,20 +23,24 @@ export async function connect(ctx: ControllerContext, req: ConnectRequest): Prom
   const net = findNetwork(ctx.repo, req.network);
   const sb = findSandbox(ctx.repo, req.sandbox);
   checkAttachable(ctx, net, sb);
-  const driver = driverFor(ctx, net.driver);
+  const driver = await loadDriver(ctx, net.driver);
   const caps = driver.capabilities();
-  const holdings = { addresses: [] as { poolId: string; address: string }[], pools: [] as string[] };
+  const ipam = await ipamFor(ctx, net.ipamDriver);
+  const holdings = { addresses: [] as { poolId: string; address: string }[], pools: [] as string[], ipamDriver: net.ipamDriver };
   let handedOver = false;
+  // A remote driver acted already when it planned: it hears of the endpoint going if the change does not commit.
+  let planned: EndpointInfo | undefined;
   try {
-    const v4 = caps.usesIpam ? await allocateIn(ctx, net.v4, req.ipv4, 'IPv4') : undefined;
+    const v4 = caps.usesIpam ? await allocateIn(ipam, net.v4, req.ipv4, 'IPv4') : undefined;
     if (v4) holdings.addresses.push({ poolId: v4.poolId, address: v4.address.split('/')[0]! });
-    const v6 = caps.usesIpam && net.ipv6 ? await allocateIn(ctx, net.v6, req.ipv6, 'IPv6') : undefined;
+    const v6 = caps.usesIpam && net.ipv6 ? await allocateIn(ipam, net.v6, req.ipv6, 'IPv6') : undefined;
     if (v6) holdings.addresses.push({ poolId: v6.poolId, address: v6.address.split('/')[0]! });
     const siblings = ctx.repo.endpointsOf({ sandboxId: sb.id });
     const gatewayProvider = !net.internal && net.v4.some((s) => s.gateway) && !siblings.some((e) => e.gatewayProvider);
     const spec: EndpointSpec = { id: newId(), networkId: net.id, addressV4: v4?.address, addressV6: v6?.address, options: {} };
     const ifname = nextIfname(siblings);
     const plan = await driver.createEndpoint(networkInfo(net), spec, { kind: 'netns', netns: sb.netns, ifname, defaultGateway: gatewayProvider });
+    planned = { ...spec, mac: plan.mac, driverData: plan.data };
     const ep: EndpointRecord = {
       id: spec.id,
       networkId: net.id,
@@ -74,12 +79,14 @@ export async function connect(ctx: ControllerContext, req: ConnectRequest): Prom
         ...(sandbox !== sb ? [{ kind: 'sandbox' as const, put: sandbox }] : []),
       ],
     });
+    planned = undefined;
     refreshSandboxFiles(ctx, sandbox);
     const committed = repo.endpoints.get(ep.id)!;
     ctx.log.info({ network: net.id, sandbox: sb.id, endpoint: ep.id, address: ep.addressV4, address6: ep.addressV6 }, 'endpoint joined');
     ctx.events.emit({ type: 'endpoint.joined', endpoint: committed, network: net, sandbox });
     return committed;
   } catch (err) {
+    if (planned) for (const hook of ['leave', 'deleteEndpoint'] as const) await notifyDriver(ctx, driver, net, planned, hook);
     if (!handedOver) await releaseHoldings(ctx, holdings);
     throw err;
   }
@@ -105,7 +112,7 @@ function checkAttachable(ctx: ControllerContext, net: NetworkRecord, sb: Sandbox
   }
 }
 
-async function allocateIn(ctx: ControllerContext, subnets: SubnetData[], preferred: string | undefined, family: string) {
+async function allocateIn(ipam: Ipam, subnets: SubnetData[], preferred: string | undefined, family: string) {
   if (subnets.length === 0) return undefined;
   let target = subnets[0]!;
   if (preferred) {
@@ -116,7 +123,7 @@ async function allocateIn(ctx: ControllerContext, subnets: SubnetData[], preferr
     }
     target = match;
   }
-  const res = await ctx.ipam.requestAddress({ poolId: target.poolId, address: preferred });
+  const res = await ipam.requestAddress({ poolId: target.poolId, address: preferred });
   return { poolId: target.poolId, address: res.address };
 }
 
@@ -150,8 +157,12 @@ export async function disconnect(ctx: ControllerContext, networkRef: string, san
   });
   await ctx.kernel.apply([fw.op]);
   ctx.firewall.committed(fw.state);
-  await notifyDriver(ctx, net, ep);
+  const driver = await driverForRemoval(ctx, net.driver, { endpoint: ep.id });
+  const info = endpointInfoOf(ep);
+  await notifyDriver(ctx, driver, net, info, 'leave');
   await ctx.kernel.teardown(ep.ops).catch((err: unknown) => ctx.log.warn({ err, endpoint: ep.id }, 'endpoint teardown left errors; reconcile removes leftovers'));
+  // As dockerd: the interface is back in the daemon's namespace before DeleteEndpoint (reference §4.3).
+  await notifyDriver(ctx, driver, net, info, 'deleteEndpoint');
   const changes: Change[] = [{ kind: 'endpoint', remove: ep.id }];
   if (handover) {
     // The leaving interface took its default route with it; now the successor's can go in.
@@ -169,6 +180,7 @@ export async function disconnect(ctx: ControllerContext, networkRef: string, san
       ...(ep.poolV6 && ep.addressV6 ? [{ poolId: ep.poolV6, address: ep.addressV6.split('/')[0]! }] : []),
     ],
     pools: [],
+    ipamDriver: net.ipamDriver,
   });
   if (!options.removing) refreshSandboxFiles(ctx, sandbox);
   ctx.log.info({ network: net.id, sandbox: sb.id, endpoint: ep.id }, 'endpoint left');
@@ -176,13 +188,12 @@ export async function disconnect(ctx: ControllerContext, networkRef: string, san
 }
 
 /** Remote drivers hear of the endpoint leaving; their failures do not stop the removal. */
-async function notifyDriver(ctx: ControllerContext, net: NetworkRecord, ep: EndpointRecord): Promise<void> {
-  const driver = ctx.drivers.get(net.driver);
-  const info = { id: ep.id, networkId: net.id, addressV4: ep.addressV4, addressV6: ep.addressV6, mac: ep.mac, options: {}, driverData: ep.driverData };
-  for (const hook of [driver?.leave, driver?.deleteEndpoint]) {
-    if (!hook) continue;
-    await hook.call(driver, networkInfo(net), info).catch((err: unknown) => ctx.log.warn({ err, endpoint: ep.id }, 'driver hook failed'));
-  }
+async function notifyDriver(ctx: ControllerContext, driver: Driver | undefined, net: NetworkRecord, info: EndpointInfo, hook: 'leave' | 'deleteEndpoint'): Promise<void> {
+  await driver?.[hook]?.(networkInfo(net), info).catch((err: unknown) => ctx.log.warn({ err, endpoint: info.id, hook }, 'driver hook failed'));
+}
+
+function endpointInfoOf(ep: EndpointRecord): EndpointInfo {
+  return { id: ep.id, networkId: ep.networkId, addressV4: ep.addressV4, addressV6: ep.addressV6, mac: ep.mac, options: {}, driverData: ep.driverData };
 }
 
 /** When the gateway provider leaves, the next non-internal endpoint takes the default route and the published ports. */

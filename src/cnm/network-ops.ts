@@ -1,7 +1,7 @@
 /** Creating, removing and pruning networks. */
 import { WeftError } from '../errors/index.js';
-import type { Driver, NetworkSpec, SubnetData } from '../drivers/driver.js';
-import { GATEWAY_REQUEST_TYPE, REQUEST_ADDRESS_TYPE } from '../ipam/ipam.js';
+import type { Driver, NetworkInfo, NetworkSpec, SubnetData } from '../drivers/driver.js';
+import { GATEWAY_REQUEST_TYPE, REQUEST_ADDRESS_TYPE, type Ipam } from '../ipam/ipam.js';
 import type { NetworkCreateRequest } from './api-types.js';
 import type { ControllerContext } from './context.js';
 import { NETWORK_NAME, newId } from './ids.js';
@@ -9,12 +9,14 @@ import { subnetRequests, type SubnetRequest } from './ipam-config.js';
 import { networkInfo } from './views.js';
 import { findNetwork } from './lookup.js';
 import { releaseHoldings, runChange } from './plan-runner.js';
+import { driverForRemoval, ipamFor, loadDriver } from './plugins.js';
 import type { NetworkRecord } from './records.js';
 
 export const DEFAULT_IPAM = 'default';
 
 export function driverFor(ctx: ControllerContext, name: string): Driver {
-  const driver = ctx.drivers.get(name);
+  // A remote driver is found here once it is registered (loadDriver registers it).
+  const driver = ctx.drivers.get(name) ?? ctx.plugins?.activeNetworkDriver(name);
   if (!driver) {
     throw new WeftError('WEFT_UNKNOWN_DRIVER', 'NotFound', `plugin "${name}" not found: weft has no network driver of that name`);
   }
@@ -23,19 +25,21 @@ export function driverFor(ctx: ControllerContext, name: string): Driver {
 
 export async function createNetwork(ctx: ControllerContext, req: NetworkCreateRequest, predefined = false): Promise<NetworkRecord> {
   validateCreate(ctx, req);
-  const driver = driverFor(ctx, req.driver ?? 'bridge');
+  const driver = await loadDriver(ctx, req.driver ?? 'bridge');
   const caps = driver.capabilities();
   const ipamDriver = req.ipamDriver || DEFAULT_IPAM;
-  if (ipamDriver !== DEFAULT_IPAM) {
-    throw new WeftError('WEFT_UNKNOWN_DRIVER', 'NotFound', `IPAM driver "${ipamDriver}" not found: weft has only "${DEFAULT_IPAM}"`);
-  }
+  const ipam = await ipamFor(ctx, ipamDriver);
+  const spaces = ipam.defaultAddressSpaces();
+  const addressSpace = caps.scope === 'global' ? spaces.globalDefaultAddressSpace : spaces.localDefaultAddressSpace;
   const requests = subnetRequests({ ...req, driver: driver.name }, caps.usesIpam);
-  const holdings = { addresses: [] as { poolId: string; address: string }[], pools: [] as string[] };
+  const holdings = { addresses: [] as { poolId: string; address: string }[], pools: [] as string[], ipamDriver };
   // Until runChange takes over (it releases on its own failures), what IPAM gave is ours to give back.
   let handedOver = false;
+  // A remote driver that made the network hears of it going again if the change does not commit.
+  let planned: NetworkInfo | undefined;
   try {
     const subnets = [];
-    for (const r of requests) subnets.push(await allocateSubnet(ctx, r, req, holdings));
+    for (const r of requests) subnets.push(await allocateSubnet({ ipam, addressSpace }, r, req, holdings));
     const spec: NetworkSpec = {
       id: newId(),
       name: req.name,
@@ -48,6 +52,7 @@ export async function createNetwork(ctx: ControllerContext, req: NetworkCreateRe
       v6: subnets.filter((s) => s.v6).map((s) => s.data),
     };
     const plan = await driver.createNetwork(spec);
+    planned = { ...spec, driverData: plan.data };
     const record: NetworkRecord = {
       ...spec,
       driver: driver.name,
@@ -78,6 +83,7 @@ export async function createNetwork(ctx: ControllerContext, req: NetworkCreateRe
     ctx.events.emit({ type: 'network.created', network: committed });
     return committed;
   } catch (err) {
+    if (planned) await driver.deleteNetwork?.(planned).catch((e: unknown) => ctx.log.warn({ err: e, network: planned?.id }, 'driver hook failed'));
     if (!handedOver) await releaseHoldings(ctx, holdings);
     throw err;
   }
@@ -93,32 +99,32 @@ function validateCreate(ctx: ControllerContext, req: NetworkCreateRequest): void
 }
 
 async function allocateSubnet(
-  ctx: ControllerContext,
+  { ipam, addressSpace }: { ipam: Ipam; addressSpace: string },
   r: SubnetRequest,
   req: NetworkCreateRequest,
   holdings: { addresses: { poolId: string; address: string }[]; pools: string[] },
 ): Promise<{ v6: boolean; data: SubnetData }> {
-  const pool = await ctx.ipam.requestPool({
-    addressSpace: 'LocalDefault',
+  const pool = await ipam.requestPool({
+    addressSpace,
     pool: r.subnet,
     subPool: r.ipRange,
     options: req.ipamOptions,
     v6: r.v6,
   });
   holdings.pools.push(pool.poolId);
-  const gateway = await ctx.ipam.requestAddress({
-    poolId: pool.poolId,
-    address: r.gateway,
-    options: { [REQUEST_ADDRESS_TYPE]: GATEWAY_REQUEST_TYPE },
-  });
+  // An IPAM may name the gateway with the pool (reference §3.3); then it is not requested.
+  const fromPool = r.gateway ? undefined : pool.data[GATEWAY_REQUEST_TYPE];
+  const gateway = fromPool
+    ? { address: fromPool }
+    : await ipam.requestAddress({ poolId: pool.poolId, address: r.gateway, options: { [REQUEST_ADDRESS_TYPE]: GATEWAY_REQUEST_TYPE } });
   holdings.addresses.push({ poolId: pool.poolId, address: gateway.address.split('/')[0]! });
   for (const address of Object.values(r.auxAddresses)) {
-    await ctx.ipam.requestAddress({ poolId: pool.poolId, address });
+    await ipam.requestAddress({ poolId: pool.poolId, address });
     holdings.addresses.push({ poolId: pool.poolId, address });
   }
   return {
     v6: r.v6,
-    data: { poolId: pool.poolId, subnet: pool.pool, gateway: gateway.address, ipRange: r.ipRange, auxAddresses: r.auxAddresses },
+    data: { poolId: pool.poolId, addressSpace, subnet: pool.pool, gateway: gateway.address, ipRange: r.ipRange, auxAddresses: r.auxAddresses },
   };
 }
 
@@ -140,11 +146,11 @@ export async function removeNetwork(ctx: ControllerContext, ref: string): Promis
     await ctx.kernel.apply([fw.op]);
     ctx.firewall.committed(fw.state);
   }
-  const driver = ctx.drivers.get(net.driver);
+  const driver = await driverForRemoval(ctx, net.driver, { network: net.id });
   await driver?.deleteNetwork?.(networkInfo(net)).catch((err: unknown) => ctx.log.warn({ err, network: net.id }, 'driver hook failed'));
   await ctx.kernel.teardown(net.ops).catch((err: unknown) => ctx.log.warn({ err, network: net.id }, 'network teardown left errors; reconcile removes leftovers'));
   await repo.commit([{ kind: 'network', remove: net.id }]);
-  await releaseHoldings(ctx, { addresses: net.reserved, pools: [...net.v4, ...net.v6].map((s) => s.poolId) });
+  await releaseHoldings(ctx, { addresses: net.reserved, pools: [...net.v4, ...net.v6].map((s) => s.poolId), ipamDriver: net.ipamDriver });
   ctx.log.info({ network: net.id, name: net.name }, 'network removed');
   ctx.events.emit({ type: 'network.removed', network: net });
 }

@@ -8,6 +8,7 @@ import { asWeftError } from '../errors/index.js';
 import type { KernelOp } from '../kernel/ops.js';
 import type { FirewallState } from '../firewall/index.js';
 import type { ControllerContext } from './context.js';
+import { ipamFor } from './plugins.js';
 import { newId } from './ids.js';
 import type { IntentRecord } from './records.js';
 import type { Change } from './repository.js';
@@ -20,12 +21,21 @@ export interface PlannedChange {
   /** IPAM holdings to release if the change does not commit. */
   addresses: { poolId: string; address: string }[];
   pools: string[];
+  /** The IPAM of those holdings (absent: the built-in one). */
+  ipamDriver?: string;
   /** Records to write, given the ops as applied (the firewall op excluded). */
   commit: (applied: KernelOp[]) => Change[];
 }
 
 export async function runChange(ctx: ControllerContext, change: PlannedChange): Promise<void> {
-  const intent: IntentRecord = { id: newId(), what: change.what, ops: change.ops, addresses: change.addresses, pools: change.pools };
+  const intent: IntentRecord = {
+    id: newId(),
+    what: change.what,
+    ops: change.ops,
+    addresses: change.addresses,
+    pools: change.pools,
+    ...(change.ipamDriver !== undefined && { ipamDriver: change.ipamDriver }),
+  };
   await ctx.repo.commit([{ kind: 'intent', put: intent }]);
   const ops = change.firewall ? [...change.ops, change.firewall.op] : change.ops;
   let applied: KernelOp[];
@@ -62,15 +72,21 @@ async function dropIntent(ctx: ControllerContext, intent: IntentRecord, change: 
   await releaseHoldings(ctx, change);
 }
 
-/** Give back addresses and pools; failures are logged, the caller's error stands. */
+/** Give back addresses and pools to the IPAM they came from; failures are logged, the caller's error stands. */
 export async function releaseHoldings(
   ctx: ControllerContext,
-  holdings: { addresses: { poolId: string; address: string }[]; pools: string[] },
+  holdings: { addresses: { poolId: string; address: string }[]; pools: string[]; ipamDriver?: string },
 ): Promise<void> {
+  if (holdings.addresses.length === 0 && holdings.pools.length === 0) return;
+  const ipam = await ipamFor(ctx, holdings.ipamDriver).catch((err: unknown) => {
+    ctx.log.warn({ err, ipamDriver: holdings.ipamDriver, ...holdings }, 'IPAM unavailable: holdings not released');
+    return undefined;
+  });
+  if (!ipam) return;
   for (const { poolId, address } of holdings.addresses) {
-    await ctx.ipam.releaseAddress(poolId, address).catch((err: unknown) => ctx.log.warn({ err, poolId, address }, 'release address'));
+    await ipam.releaseAddress(poolId, address).catch((err: unknown) => ctx.log.warn({ err, poolId, address }, 'release address'));
   }
   for (const poolId of holdings.pools) {
-    await ctx.ipam.releasePool(poolId).catch((err: unknown) => ctx.log.warn({ err, poolId }, 'release pool'));
+    await ipam.releasePool(poolId).catch((err: unknown) => ctx.log.warn({ err, poolId }, 'release pool'));
   }
 }

@@ -88,13 +88,17 @@ async function dropSandbox(ctx: ControllerContext, sb: SandboxRecord, report: Re
   }
   const changes: Change[] = [...endpoints.map((ep) => ({ kind: 'endpoint' as const, remove: ep.id })), { kind: 'sandbox', remove: sb.id }];
   await ctx.repo.commit(changes);
-  await releaseHoldings(ctx, {
-    addresses: endpoints.flatMap((ep) => [
-      ...(ep.poolV4 && ep.addressV4 ? [{ poolId: ep.poolV4, address: ep.addressV4.split('/')[0]! }] : []),
-      ...(ep.poolV6 && ep.addressV6 ? [{ poolId: ep.poolV6, address: ep.addressV6.split('/')[0]! }] : []),
-    ]),
-    pools: [],
-  });
+  // Each endpoint's addresses go back to its network's IPAM.
+  for (const ep of endpoints) {
+    await releaseHoldings(ctx, {
+      addresses: [
+        ...(ep.poolV4 && ep.addressV4 ? [{ poolId: ep.poolV4, address: ep.addressV4.split('/')[0]! }] : []),
+        ...(ep.poolV6 && ep.addressV6 ? [{ poolId: ep.poolV6, address: ep.addressV6.split('/')[0]! }] : []),
+      ],
+      pools: [],
+      ipamDriver: ctx.repo.networks.get(ep.networkId)?.ipamDriver,
+    });
+  }
   ctx.files.remove(sb.netns);
   report.sandboxesGone.push(sb.name);
 }

@@ -114,4 +114,6 @@ export interface IntentRecord {
   ops: KernelOp[];
   addresses: { poolId: string; address: string }[];
   pools: string[];
+  /** The IPAM the holdings belong to (a network's --ipam-driver); absent: the built-in one. */
+  ipamDriver?: string;
 }

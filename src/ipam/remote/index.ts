@@ -1,0 +1,1 @@
+export { RemoteIpam } from './remote-ipam.js';
