@@ -7,6 +7,7 @@ import type { ControllerContext } from './context.js';
 import { NETWORK_NAME, newId } from './ids.js';
 import { subnetRequests, type SubnetRequest } from './ipam-config.js';
 import { networkInfo } from './views.js';
+import { networkTeardownOps, planNetwork } from './network-plan.js';
 import { findNetwork } from './lookup.js';
 import { releaseHoldings, runChange } from './plan-runner.js';
 import { driverForRemoval, ipamFor, loadDriver } from './plugins.js';
@@ -51,7 +52,7 @@ export async function createNetwork(ctx: ControllerContext, req: NetworkCreateRe
       v4: subnets.filter((s) => !s.v6).map((s) => s.data),
       v6: subnets.filter((s) => s.v6).map((s) => s.data),
     };
-    const plan = await driver.createNetwork(spec);
+    const plan = await planNetwork(ctx, driver, spec);
     planned = { ...spec, driverData: plan.data };
     const record: NetworkRecord = {
       ...spec,
@@ -148,7 +149,7 @@ export async function removeNetwork(ctx: ControllerContext, ref: string): Promis
   }
   const driver = await driverForRemoval(ctx, net.driver, { network: net.id });
   await driver?.deleteNetwork?.(networkInfo(net)).catch((err: unknown) => ctx.log.warn({ err, network: net.id }, 'driver hook failed'));
-  await ctx.kernel.teardown(net.ops).catch((err: unknown) => ctx.log.warn({ err, network: net.id }, 'network teardown left errors; reconcile removes leftovers'));
+  await ctx.kernel.teardown(networkTeardownOps(ctx, net)).catch((err: unknown) => ctx.log.warn({ err, network: net.id }, 'network teardown left errors; reconcile removes leftovers'));
   await repo.commit([{ kind: 'network', remove: net.id }]);
   await releaseHoldings(ctx, { addresses: net.reserved, pools: [...net.v4, ...net.v6].map((s) => s.poolId), ipamDriver: net.ipamDriver });
   ctx.log.info({ network: net.id, name: net.name }, 'network removed');
