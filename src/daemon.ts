@@ -11,6 +11,7 @@ import type { ReconcileReport } from './cnm/reconcile.js';
 import { EtcNetnsFiles } from './cnm/sandbox-files.js';
 import type { WeftConfig } from './config/config.js';
 import { builtinDrivers } from './drivers/index.js';
+import { RemoteDriverRegistry } from './drivers/remote/index.js';
 import { DefaultIpam } from './ipam/default-ipam.js';
 import type { Feature, Kernel } from './kernel/kernel.js';
 import { cidrsInUse } from './kernel/in-use.js';
@@ -55,6 +56,12 @@ export async function startDaemon(config: WeftConfig, log: Logger): Promise<Daem
       kernel,
       ipam,
       drivers: builtinDrivers(),
+      // Names that are not built in: third-party Docker plugins, found as dockerd finds them.
+      plugins: new RemoteDriverRegistry({
+        dirs: config.pluginDirs,
+        timeouts: { requestMs: config.pluginRequestTimeoutMs, retryWindowMs: config.pluginRetryWindowMs },
+        log: log.child({ component: 'plugins' }),
+      }),
       files: new EtcNetnsFiles(config.resolvConf),
       log: log.child({ component: 'cnm' }),
     });

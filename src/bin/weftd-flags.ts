@@ -20,6 +20,11 @@ Options:
   --socket PATH         gRPC API socket (default /run/weft/weft.sock)
   --plugin-socket PATH  Docker plugin socket (default /run/docker/plugins/weft.sock)
   --resolv-conf PATH    resolv.conf whose nameservers the embedded DNS forwards to
+  --plugin-dir DIR      where remote drivers (third-party Docker plugins: NAME.sock, NAME.spec,
+                        NAME.json) are looked for; repeatable (default /run/docker/plugins,
+                        /etc/docker/plugins, /usr/lib/docker/plugins)
+  --plugin-timeout MS   timeout of one request to a remote driver (default 30000)
+  --plugin-retry MS     how long a remote driver lookup or connection is retried (default 15000)
   --log-level LEVEL     trace|debug|info|warn|error|fatal (default info)
   --version             print the version and exit
   -h, --help            print this help and exit`;
@@ -37,6 +42,9 @@ export function parseWeftdFlags(argv: string[]): WeftdFlags {
         socket: { type: 'string' },
         'plugin-socket': { type: 'string' },
         'resolv-conf': { type: 'string' },
+        'plugin-dir': { type: 'string', multiple: true },
+        'plugin-timeout': { type: 'string' },
+        'plugin-retry': { type: 'string' },
         'log-level': { type: 'string' },
         version: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -55,6 +63,10 @@ export function parseWeftdFlags(argv: string[]): WeftdFlags {
       socket: v.socket,
       pluginSocket: v['plugin-socket'],
       resolvConf: v['resolv-conf'],
+      pluginDirs: v['plugin-dir'],
+      // Checked by the config layer ("must be a whole number of milliseconds").
+      pluginRequestTimeoutMs: v['plugin-timeout'] === undefined ? undefined : Number(v['plugin-timeout']),
+      pluginRetryWindowMs: v['plugin-retry'] === undefined ? undefined : Number(v['plugin-retry']),
       logLevel: v['log-level'] as LogLevel | undefined,
     },
   };

@@ -26,6 +26,12 @@ export interface WeftConfig {
   /** Pools that auto-chosen IPv4 subnets come from (like daemon.json default-address-pools). */
   defaultAddressPools?: AddressPoolConfig[];
   defaultAddressPoolsV6?: AddressPoolConfig[];
+  /** Where third-party Docker plugins (remote drivers, -d/--ipam-driver NAME) are looked for; default dockerd's. */
+  pluginDirs?: string[];
+  /** Timeout of one request to such a plugin (ms); default 30000. */
+  pluginRequestTimeoutMs?: number;
+  /** How long a plugin lookup or a refused connection is retried (ms, dockerd's 1-2-4-8 backoff scaled into it); default 15000. */
+  pluginRetryWindowMs?: number;
 }
 
 export const DEFAULT_CONFIG: Readonly<WeftConfig> = Object.freeze({
@@ -44,6 +50,9 @@ const KEYS: ReadonlySet<string> = new Set([
   'resolvConf',
   'defaultAddressPools',
   'defaultAddressPoolsV6',
+  'pluginDirs',
+  'pluginRequestTimeoutMs',
+  'pluginRetryWindowMs',
 ]);
 
 export function loadConfigFile(path: string): Partial<WeftConfig> {
@@ -91,10 +100,23 @@ function validatePartial(raw: Record<string, unknown>, where: string): Partial<W
   if (raw.logLevel !== undefined && !LOG_LEVELS.includes(raw.logLevel as LogLevel)) {
     throw configError(`${where}: "logLevel" must be one of ${LOG_LEVELS.join('|')}`);
   }
+  if (raw.pluginDirs !== undefined) checkDirs(raw.pluginDirs, `${where}: "pluginDirs"`);
+  for (const [key, min] of [['pluginRequestTimeoutMs', 1], ['pluginRetryWindowMs', 0]] as const) {
+    const value = raw[key];
+    if (value !== undefined && !(Number.isInteger(value) && (value as number) >= min && (value as number) <= 3_600_000)) {
+      throw configError(`${where}: "${key}" must be a whole number of milliseconds from ${min} to 3600000`);
+    }
+  }
   for (const key of ['defaultAddressPools', 'defaultAddressPoolsV6'] as const) {
     if (raw[key] !== undefined) checkPools(raw[key], `${where}: "${key}"`);
   }
   return raw as Partial<WeftConfig>;
+}
+
+function checkDirs(value: unknown, where: string): void {
+  if (!Array.isArray(value) || value.length === 0 || value.some((d) => typeof d !== 'string' || !isAbsolute(d))) {
+    throw configError(`${where} must be a non-empty array of absolute paths`);
+  }
 }
 
 function checkPools(value: unknown, where: string): void {

@@ -34,7 +34,11 @@ export class PluginRegistry {
 
   constructor(private readonly options: PluginRegistryOptions = {}) {
     this.dirs = options.dirs ?? DEFAULT_PLUGIN_DIRS;
-    this.timeouts = { ...DEFAULT_PLUGIN_TIMEOUTS, ...options.timeouts };
+    const given = options.timeouts ?? {};
+    this.timeouts = {
+      requestMs: given.requestMs ?? DEFAULT_PLUGIN_TIMEOUTS.requestMs,
+      retryWindowMs: given.retryWindowMs ?? DEFAULT_PLUGIN_TIMEOUTS.retryWindowMs,
+    };
   }
 
   /** The plugin, activated on first use; WEFT_PLUGIN_UNSUPPORTED when it does not implement `iface`. */
