@@ -71,7 +71,13 @@ export async function startDaemon(config: WeftConfig, log: Logger): Promise<Daem
       version: weftVersion(),
       log: log.child({ component: 'grpc' }),
     });
-    const plugin = await startPluginServer({ socketPath: config.pluginSocket, engine: controller, ipam, log: log.child({ component: 'plugin' }) }).catch(async (err: unknown) => {
+    const plugin = await startPluginServer({
+      socketPath: config.pluginSocket,
+      engine: controller,
+      ipam,
+      log: log.child({ component: 'plugin' }),
+      sweepIntervalMs: config.pluginSweepIntervalMs,
+    }).catch(async (err: unknown) => {
       await grpc.close();
       throw err;
     });

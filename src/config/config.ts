@@ -20,6 +20,8 @@ export interface WeftConfig {
   socket: string;
   /** Docker plugin protocol socket. */
   pluginSocket: string;
+  /** How often engine endpoints a dockerd crash left behind are swept (ms; 0: never); default 60000. */
+  pluginSweepIntervalMs?: number;
   logLevel: LogLevel;
   /** The resolv.conf whose nameservers the embedded DNS forwards to. */
   resolvConf: string;
@@ -46,6 +48,7 @@ const KEYS: ReadonlySet<string> = new Set([
   'root',
   'socket',
   'pluginSocket',
+  'pluginSweepIntervalMs',
   'logLevel',
   'resolvConf',
   'defaultAddressPools',
@@ -96,6 +99,10 @@ function validatePartial(raw: Record<string, unknown>, where: string): Partial<W
     if (typeof value !== 'string' || !isAbsolute(value)) {
       throw configError(`${where}: "${key}" must be an absolute path`);
     }
+  }
+  const sweep = raw.pluginSweepIntervalMs;
+  if (sweep !== undefined && (typeof sweep !== 'number' || !Number.isInteger(sweep) || sweep < 0)) {
+    throw configError(`${where}: "pluginSweepIntervalMs" must be a non-negative integer`);
   }
   if (raw.logLevel !== undefined && !LOG_LEVELS.includes(raw.logLevel as LogLevel)) {
     throw configError(`${where}: "logLevel" must be one of ${LOG_LEVELS.join('|')}`);
