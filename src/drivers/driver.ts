@@ -157,8 +157,11 @@ export interface PortMapping {
  * Built-in drivers are pure and answer synchronously. A remote driver (a
  * third-party Docker plugin) acts on its own side and answers over HTTP, so
  * calls may return promises, and the optional hooks tell it when objects go.
- * Hooks are called before the controller tears the plan down; a hook's
- * failure is logged and the removal goes on, as Docker does.
+ * In dockerd's order: `leave` before the controller tears the endpoint's plan
+ * down, `deleteEndpoint` after it (a moved device is back under its SrcName),
+ * `deleteNetwork` before the network's teardown; a hook's failure is logged
+ * and the removal goes on, as Docker does. A change that fails to commit after
+ * the driver planned it gets the same hooks.
  */
 export interface Driver {
   readonly name: string;
