@@ -184,6 +184,20 @@ describe('the macvlan host shim through the controller', () => {
     expect(after.ipam).toEqual(before.ipam);
   });
 
+  it('a restart re-applies the sandbox macvlans and the shim routes as they are, and finds no orphans', async () => {
+    const d = await startDaemon();
+    await d.controller.createNetwork(lan('lan', { parent: 'eth1', 'weft.macvlan.host_shim': 'true' }));
+    await d.controller.createSandbox({ name: 'a', networks: ['lan'] });
+    const before = await state(d);
+    await d.controller.stop();
+    d.ipam.close();
+    const store = d.store;
+    const ipam = await DefaultIpam.open({ store });
+    const { report } = await Controller.start({ store, kernel: d.kernel, ipam, drivers: builtinDrivers(), files: new MemorySandboxFiles(), log: pino({ level: 'silent' }) });
+    expect(report).toEqual({ intentsUndone: [], sandboxesGone: [], orphanLinks: [], errors: [] });
+    expect((await state(d)).kernel).toEqual(before.kernel);
+  });
+
   it('publishing ports on a macvlan network publishes nothing (no port publishing, as Docker)', async () => {
     const d = await startDaemon();
     await d.controller.createNetwork(lan('lan', { parent: 'eth1' }));
