@@ -1,7 +1,7 @@
 /** Creating, removing and pruning networks. */
 import { WeftError } from '../errors/index.js';
 import type { Driver, NetworkInfo, NetworkSpec, SubnetData } from '../drivers/driver.js';
-import { GATEWAY_REQUEST_TYPE, REQUEST_ADDRESS_TYPE, type Ipam } from '../ipam/ipam.js';
+import { GATEWAY_REQUEST_TYPE, IGNORE_HOST_ROUTES_OPTION, REQUEST_ADDRESS_TYPE, type Ipam } from '../ipam/ipam.js';
 import type { NetworkCreateRequest } from './api-types.js';
 import type { ControllerContext } from './context.js';
 import { NETWORK_NAME, newId } from './ids.js';
@@ -40,7 +40,8 @@ export async function createNetwork(ctx: ControllerContext, req: NetworkCreateRe
   let planned: NetworkInfo | undefined;
   try {
     const subnets = [];
-    for (const r of requests) subnets.push(await allocateSubnet({ ipam, addressSpace }, r, req, holdings));
+    const hostLan = caps.attachesToHostLan === true;
+    for (const r of requests) subnets.push(await allocateSubnet({ ipam, addressSpace, hostLan }, r, req, holdings));
     const spec: NetworkSpec = {
       id: newId(),
       name: req.name,
@@ -100,7 +101,7 @@ function validateCreate(ctx: ControllerContext, req: NetworkCreateRequest): void
 }
 
 async function allocateSubnet(
-  { ipam, addressSpace }: { ipam: Ipam; addressSpace: string },
+  { ipam, addressSpace, hostLan }: { ipam: Ipam; addressSpace: string; hostLan: boolean },
   r: SubnetRequest,
   req: NetworkCreateRequest,
   holdings: { addresses: { poolId: string; address: string }[]; pools: string[] },
@@ -109,7 +110,8 @@ async function allocateSubnet(
     addressSpace,
     pool: r.subnet,
     subPool: r.ipRange,
-    options: req.ipamOptions,
+    // A network on the host's own LAN (macvlan) names a subnet the host routes already.
+    options: hostLan ? { ...req.ipamOptions, [IGNORE_HOST_ROUTES_OPTION]: 'true' } : req.ipamOptions,
     v6: r.v6,
   });
   holdings.pools.push(pool.poolId);

@@ -17,6 +17,8 @@ export interface DriverCapabilities {
   usesIpam: boolean;
   /** Whether the driver supports published ports (ProgramExternalConnectivity). */
   portPublishing: boolean;
+  /** Networks sit on the host's own LAN (macvlan): an explicit subnet may overlap the host's routes. */
+  attachesToHostLan?: boolean;
 }
 
 /** One subnet of a network, as IPAM gave it. */

@@ -28,6 +28,7 @@ import {
   type AddressResponse,
   type AddressSpaces,
   GATEWAY_REQUEST_TYPE,
+  IGNORE_HOST_ROUTES_OPTION,
   type Ipam,
   MAC_ADDRESS_OPTION,
   type PoolRequest,
@@ -215,8 +216,9 @@ export class DefaultIpam implements Ipam {
   private async createPool(req: PoolRequest, defaults: readonly DefaultPool[]): Promise<PoolResponse> {
     const space = req.addressSpace;
     // Host routes matter for local networks only; global ones live in overlay namespaces.
+    const ignoreRoutes = req.pool !== undefined && req.pool !== '' && req.options?.[IGNORE_HOST_ROUTES_OPTION] === 'true';
     const routes =
-      space === LOCAL_DEFAULT_SPACE ? new RouteObstacles(parseRoutes(await this.routesInUse())) : undefined;
+      space === LOCAL_DEFAULT_SPACE && !ignoreRoutes ? new RouteObstacles(parseRoutes(await this.routesInUse())) : undefined;
     for (let attempt = 1; ; attempt++) {
       await this.syncSpace(space, attempt > 1);
       const { pool, reserved } = planPool(req, { space, registry: this.registry, defaults, routes });

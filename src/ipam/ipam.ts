@@ -54,3 +54,9 @@ export const GATEWAY_REQUEST_TYPE = 'com.docker.network.gateway';
 export const REQUEST_ADDRESS_TYPE = 'RequestAddressType';
 /** The endpoint's MAC, sent with RequestAddress when the IPAM requires one. */
 export const MAC_ADDRESS_OPTION = 'com.docker.network.endpoint.macaddress';
+
+/**
+ * Request-pool option: an explicit subnet may overlap the daemon's routes (a
+ * network on the host's own LAN, e.g. macvlan). Auto-chosen pools still avoid them.
+ */
+export const IGNORE_HOST_ROUTES_OPTION = 'weft.ipam.ignore_host_routes';

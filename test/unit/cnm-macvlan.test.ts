@@ -12,6 +12,7 @@ import { Controller } from '../../src/cnm/controller.js';
 import { builtinDrivers, WEFT_LINK_GROUP } from '../../src/drivers/index.js';
 import { DefaultIpam } from '../../src/ipam/default-ipam.js';
 import { FakeKernel, type FakeKernelOptions } from '../../src/kernel/fake/index.js';
+import { cidrsInUse } from '../../src/kernel/in-use.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { MemorySandboxFiles } from '../helpers/memory-sandbox-files.js';
 
@@ -203,5 +204,19 @@ describe('the macvlan host shim through the controller', () => {
     await d.controller.createNetwork(lan('lan', { parent: 'eth1' }));
     const sb = await d.controller.createSandbox({ name: 'p', networks: ['lan'], publish: ['8080:80'] });
     expect(Object.values(sb.Ports ?? {}).flat().filter(Boolean)).toEqual([]);
+  });
+});
+
+describe('macvlan on the host LAN', () => {
+  it('takes the subnet the host itself routes on the parent (as Docker does); a bridge network may not', async () => {
+    const store = new MemoryStore();
+    const kernel = new FakeKernel({ hostLinks: [{ name: 'eth1', addresses: ['192.0.2.10/24'] }] });
+    const ipam = await DefaultIpam.open({ store, routesInUse: () => cidrsInUse(kernel) });
+    const files = new MemorySandboxFiles();
+    const d = (await Controller.start({ store, kernel, ipam, drivers: builtinDrivers(), files, log: pino({ level: 'silent' }) }));
+    await expect(d.controller.createNetwork({ name: 'br', subnets: ['192.0.2.0/24'] })).rejects.toMatchObject({ code: 'WEFT_POOL_OVERLAP' });
+    const net = await d.controller.createNetwork(lan('lan', { parent: 'eth1' }));
+    expect(net.IPAM.Config[0]).toMatchObject({ Subnet: '192.0.2.0/24', Gateway: '192.0.2.254' });
+    expect(net.IPAM.Options).toEqual({});
   });
 });

@@ -159,6 +159,15 @@ describe('DefaultIpam pools', () => {
     expect((await ipam.requestPool({ addressSpace: LOCAL, pool: '10.2.0.0/16' })).pool).toBe('10.2.0.0/16');
   });
 
+  it('with weft.ipam.ignore_host_routes, an explicit subnet may overlap routes; auto-choice still avoids them', async () => {
+    const { ipam } = await openIpam({ routesInUse: async () => ['192.0.2.0/24 dev eth1', '172.17.0.0/24 dev docker0'] });
+    const options = { 'weft.ipam.ignore_host_routes': 'true' };
+    expect((await ipam.requestPool({ addressSpace: LOCAL, pool: '192.0.2.0/24', options })).pool).toBe('192.0.2.0/24');
+    expect((await ipam.requestPool({ addressSpace: LOCAL, options })).pool).toBe('172.17.1.0/24');
+    // existing pools still count
+    await rejection(ipam.requestPool({ addressSpace: LOCAL, pool: '192.0.2.0/25', options }), ErrorCodes.POOL_OVERLAP);
+  });
+
   it('ignores the default routes', async () => {
     const routes = ['0.0.0.0/0 via 192.0.2.1 dev eth0', 'default', '::/0 via fe80::1 dev eth0'];
     const { ipam } = await openIpam({ routesInUse: async () => routes });

@@ -29,7 +29,7 @@ export class MacvlanDriver implements Driver {
 
   capabilities(): DriverCapabilities {
     // As Docker's: the data is local, but sandboxes on one LAN reach each other across hosts.
-    return { scope: 'local', connectivityScope: 'global', usesIpam: true, portPublishing: false };
+    return { scope: 'local', connectivityScope: 'global', usesIpam: true, portPublishing: false, attachesToHostLan: true };
   }
 
   requirements(spec: NetworkSpec): NetworkRequirements {
