@@ -5,6 +5,7 @@
  */
 import { run as runChurn } from './churn.js';
 import { run as runCli } from './cli.js';
+import { run as runDocker } from './docker.js';
 import { run as runIpam } from './ipam.js';
 import { run as runKernel } from './kernel.js';
 
@@ -13,6 +14,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   kernel: runKernel,
   cli: runCli,
   churn: runChurn,
+  docker: runDocker,
 };
 
 async function main(): Promise<void> {

@@ -43,7 +43,7 @@ export function dockerUnavailable(): string | undefined {
   return undefined;
 }
 
-class EngineApi {
+export class EngineApi {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   constructor(private readonly socketPath: string) {}
 
@@ -112,7 +112,7 @@ function stopOrphanContainerd(execRoot: string): void {
   }
 }
 
-async function startDockerd(scratch: Scratch, host: string): Promise<EngineApi> {
+export async function startDockerd(scratch: Scratch, host: string): Promise<EngineApi> {
   const dir = scratch.tempDir('docker');
   const execRoot = join(dir, 'exec');
   const cgroupParent = uniqueName('cg');
@@ -136,7 +136,7 @@ async function startDockerd(scratch: Scratch, host: string): Promise<EngineApi> 
 }
 
 /** A one-file image: busybox-static as /bin/busybox, with sleep linked to it. */
-async function importImage(scratch: Scratch, api: EngineApi, repo: string): Promise<void> {
+export async function importImage(scratch: Scratch, api: EngineApi, repo: string): Promise<void> {
   const dir = scratch.tempDir('image');
   mkdirSync(join(dir, 'root', 'bin'), { recursive: true });
   copyFileSync(BUSYBOX, join(dir, 'root', 'bin', 'busybox'));
