@@ -14,8 +14,8 @@ export interface WeftdFlags {
 export const WEFTD_USAGE = `Usage: weftd [options]
 
 Options:
-  --config FILE         JSON config file (root, socket, pluginSocket, logLevel, resolvConf,
-                        defaultAddressPools, defaultAddressPoolsV6)
+  --config FILE         JSON config file (root, socket, pluginSocket, pluginSweepIntervalMs, logLevel,
+                        resolvConf, defaultAddressPools, defaultAddressPoolsV6)
   --root DIR            state directory (default /var/lib/weft)
   --socket PATH         gRPC API socket (default /run/weft/weft.sock)
   --plugin-socket PATH  Docker plugin socket (default /run/docker/plugins/weft.sock)
