@@ -13,6 +13,7 @@ import { formatCidr, formatIp, parseCidr, parseIp, type IpAddress } from '../ipa
 import type { ControllerContext } from './context.js';
 import { ENGINE_DEFAULT_DRIVER, ENGINE_DRIVER_OPTION, type EngineEndpointAnswer, type EngineEndpointRequest, type EngineNetworkRequest, type EngineSubnet } from './engine-types.js';
 import { driverFor } from './network-ops.js';
+import { networkTeardownOps, planNetwork } from './network-plan.js';
 import { runChange } from './plan-runner.js';
 import type { EndpointRecord, NetworkRecord } from './records.js';
 import { networkInfo } from './views.js';
@@ -68,7 +69,8 @@ export async function engineCreateNetwork(ctx: ControllerContext, req: EngineNet
     v4: req.v4.map((s) => subnetData(s, 4)),
     v6: req.ipv6 ? req.v6.map((s) => subnetData(s, 6)) : [],
   };
-  const plan = await driver.createNetwork(spec);
+  // Through the same planning as weft's own networks: host facts (a macvlan parent), kernel features.
+  const plan = await planNetwork(ctx, driver, spec);
   const record: NetworkRecord = {
     ...spec,
     driver: driver.name,
@@ -140,7 +142,7 @@ export async function engineDeleteNetwork(ctx: ControllerContext, networkId: str
   }
   const driver = ctx.drivers.get(net.driver);
   await driver?.deleteNetwork?.(networkInfo(net)).catch((err: unknown) => ctx.log.warn({ err, network: net.id }, 'driver hook failed'));
-  await ctx.kernel.teardown(net.ops).catch((err: unknown) => ctx.log.warn({ err, network: net.id }, 'network teardown left errors; reconcile removes leftovers'));
+  await ctx.kernel.teardown(networkTeardownOps(ctx, net)).catch((err: unknown) => ctx.log.warn({ err, network: net.id }, 'network teardown left errors; reconcile removes leftovers'));
   await repo.commit([{ kind: 'network', remove: net.id }]);
   ctx.log.info({ network: net.id, name: net.name }, 'engine network removed');
   ctx.events.emit({ type: 'network.removed', network: net });

@@ -116,6 +116,20 @@ describe('engine network and endpoints', () => {
     expect(badMtu.body.Err).toMatch(/^\[WEFT_INVALID_OPTION\] .*com\.docker\.network\.driver\.mtu/);
   });
 
+  it('routes -o weft.driver=macvlan to the macvlan driver: its device is the SrcName the engine moves', async () => {
+    await h.kernel.apply([{ op: 'link.add', link: { name: 'eth9', kind: 'bridge', up: true } }]);
+    const net = await createNetwork(NET, { subnet: '10.48.0.0/24', generic: { 'weft.driver': 'macvlan', parent: 'eth9' } });
+    const c = await runContainer(NET, net.poolId, EP);
+    const src = c.join.InterfaceName.SrcName as string;
+    expect((await h.kernel.links()).find((l) => l.name === src)).toMatchObject({ kind: 'macvlan' });
+    await stopContainer(NET, net.poolId, EP, c.address);
+    expect(await linkNames()).not.toContain(src);
+    const noParent = await pluginCall(h.socket, 'NetworkDriver.CreateNetwork', {
+      NetworkID: engineId('np'), Options: { 'com.docker.network.generic': { 'weft.driver': 'macvlan', parent: 'nope0' } }, IPv4Data: [{ AddressSpace: 'LocalDefault', Pool: '10.49.0.0/24', Gateway: '10.49.0.1/24' }],
+    });
+    expect(noParent.body.Err).toMatch(/^\[WEFT_PARENT_NOT_FOUND\]/);
+  });
+
   it('gives an internal network no gateway and keeps the engine from adding docker_gwbridge', async () => {
     const net = await createNetwork(NET, { subnet: '10.44.0.0/24', internal: true });
     const c = await runContainer(NET, net.poolId, EP);
