@@ -18,7 +18,7 @@ import { DefaultIpam } from '../../src/ipam/default-ipam.js';
 import { FakeKernel } from '../../src/kernel/fake/index.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { MemorySandboxFiles } from '../helpers/memory-sandbox-files.js';
-import { FakePlugin, srcNameOf } from '../fixtures/fake-plugin.js';
+import { FakePlugin, hang, srcNameOf } from '../fixtures/fake-plugin.js';
 
 let dir: string;
 let net: FakePlugin;
@@ -163,6 +163,25 @@ describe('failures leave nothing behind', () => {
     expect(ipamPlugin.calls.at(-1)).toMatchObject({ method: 'IpamDriver.ReleaseAddress', body: { Address: '10.88.0.2' } });
     expect(kernel.snapshot()).toEqual(before);
     expect(await controller.listSandboxes()).toEqual([]);
+  });
+
+  it('a plugin that never answers: WEFT_PLUGIN_UNAVAILABLE within the request timeout, no sandbox, the address back', async () => {
+    await controller.createNetwork({ name: 'rn', driver: 'fakeplug', ipamDriver: 'fakeipam' });
+    net.on('NetworkDriver.CreateEndpoint', () => hang());
+    const before = kernel.snapshot();
+    const t0 = Date.now();
+    await expect(controller.createSandbox({ name: 'web', networks: ['rn'] })).rejects.toMatchObject({
+      code: 'WEFT_PLUGIN_UNAVAILABLE',
+      message: /NetworkDriver\.CreateEndpoint: no answer within 1000 ms/,
+    });
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(await controller.listSandboxes()).toEqual([]);
+    expect(kernel.snapshot()).toEqual(before);
+    expect(ipamPlugin.calls.at(-1)).toMatchObject({ method: 'IpamDriver.ReleaseAddress', body: { Address: '10.88.0.2' } });
+    net.on('NetworkDriver.CreateNetwork', () => hang());
+    await expect(controller.createNetwork({ name: 'rn2', driver: 'fakeplug', ipamDriver: 'fakeipam' })).rejects.toMatchObject({ code: 'WEFT_PLUGIN_UNAVAILABLE' });
+    expect(ipamPlugin.methods().slice(-2)).toEqual(['IpamDriver.ReleaseAddress', 'IpamDriver.ReleasePool']);
+    expect((await controller.listNetworks()).map((n) => n.Name)).not.toContain('rn2');
   });
 
   it('an unknown plugin is WEFT_PLUGIN_NOT_FOUND; a built-in name never goes to a plugin', async () => {
