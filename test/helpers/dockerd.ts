@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const BUSYBOX = '/bin/busybox';
+/** docker.io's own CLI, the daemon's version (a newer one may shadow it on PATH). */
+const DOCKER_CLI = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
 const READY_TIMEOUT_MS = 60_000;
 const APPLETS = ['sh', 'sleep', 'ping', 'httpd', 'wget', 'ip', 'cat', 'nslookup', 'true', 'ls'];
 
@@ -170,7 +172,7 @@ export class DockerHost {
   }
 
   docker(args: string[], timeoutMs = 60_000): Promise<RunResult> {
-    return run('docker', ['-H', `unix://${this.socket}`, ...args], timeoutMs);
+    return run(DOCKER_CLI, ['-H', `unix://${this.socket}`, ...args], timeoutMs);
   }
 
   async dockerOk(args: string[], timeoutMs?: number): Promise<string> {
