@@ -54,7 +54,7 @@ describe('macvlan options', () => {
   });
 
   it('has no published ports, uses IPAM, and is local with global connectivity', () => {
-    expect(driver.capabilities()).toEqual({ scope: 'local', connectivityScope: 'global', usesIpam: true, portPublishing: false });
+    expect(driver.capabilities()).toEqual({ scope: 'local', connectivityScope: 'global', usesIpam: true, portPublishing: false, attachesToHostLan: true });
   });
 });
 
