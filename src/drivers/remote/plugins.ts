@@ -1,12 +1,12 @@
 /**
  * Finding and activating plugins, once per daemon process as dockerd does
- * (reference §1.4): look the name up (retried with backoff within the retry
- * window while no file of that name exists), POST /Plugin.Activate, and keep
+ * (reference §1.4): look the name up (once: unlike dockerd, a name with no
+ * file fails at once), POST /Plugin.Activate, and keep
  * the answer. A failed activation is forgotten, so the next use tries again;
  * a plugin that restarts later is simply reached again at the same address.
  */
 import type { Logger } from 'pino';
-import { backoffDelays, DEFAULT_PLUGIN_TIMEOUTS, PluginClient, sleep, type PluginTimeouts } from './client.js';
+import { DEFAULT_PLUGIN_TIMEOUTS, PluginClient, type PluginTimeouts } from './client.js';
 import { DEFAULT_PLUGIN_DIRS, describeAddress, findPlugin, type PluginAddress } from './discovery.js';
 import { pluginNotFound, pluginUnsupported } from './errors.js';
 import { AnswerReader, fieldOf } from './json.js';
@@ -70,16 +70,15 @@ export class PluginRegistry {
     return { name, client, implements: list as string[] };
   }
 
-  /** dockerd retries a lookup that finds nothing (1 s, 2 s, 4 s, 8 s); here within the retry window. */
+  /**
+   * dockerd retries a lookup that finds nothing for ~15 s, in case the plugin
+   * is still starting; weft answers at once (a typo in `-d` should not cost
+   * 15 s). A plugin that exists but does not answer yet is retried by the client.
+   */
   private async locate(name: string): Promise<PluginAddress> {
-    const delays = backoffDelays(this.timeouts.retryWindowMs);
-    for (let attempt = 0; ; attempt++) {
-      const address = await findPlugin(name, this.dirs);
-      if (address) return address;
-      const delay = delays[attempt];
-      if (delay === undefined) throw pluginNotFound(name, this.dirs);
-      this.options.log?.debug({ plugin: name, retryInMs: delay }, 'plugin not found yet');
-      await sleep(delay);
-    }
+    const address = await findPlugin(name, this.dirs);
+    if (!address) throw pluginNotFound(name, this.dirs);
+    return address;
   }
+
 }
