@@ -145,6 +145,12 @@ describe('weft as the engine’s network and IPAM plugin', () => {
     await d('network', 'connect', 'wv6', c);
     const eth1 = await d('exec', c, 'ip', '-o', 'addr', 'show', 'eth1');
     expect(eth1).toMatch(/inet6 fd42:7:1::/);
+    // IPv6 between two containers of the network, over weft's bridge
+    await d('run', '-d', '--name', ctr(`v6${tag}`), '--network', 'wv6', image, 'sleep', '3600');
+    const peer6 = await d('inspect', '-f', '{{(index .NetworkSettings.Networks "wv6").GlobalIPv6Address}}', `v6${tag}`);
+    expect(peer6).toMatch(/^fd42:7:1::/);
+    expect((await docker.docker(['exec', c, 'ping', '-c2', '-W2', peer6])).code).toBe(0);
+    await d('rm', '-f', `v6${tag}`);
     await d('network', 'disconnect', 'wv6', c);
     expect((await docker.docker(['exec', c, 'ip', 'link', 'show', 'eth1'])).code).not.toBe(0);
     expect((await docker.docker(['exec', c, 'ping', '-c1', '-W2', '10.201.0.200'])).code).toBe(0);
