@@ -3,6 +3,7 @@
  * wires them together. Nothing else in weft constructs its own dependencies.
  */
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { startGrpcServer } from './api/grpc/server.js';
 import { startPluginServer } from './api/plugin/index.js';
@@ -10,6 +11,7 @@ import { Controller } from './cnm/controller.js';
 import type { ReconcileReport } from './cnm/reconcile.js';
 import { EtcNetnsFiles } from './cnm/sandbox-files.js';
 import type { WeftConfig } from './config/config.js';
+import { DnsService, EmbeddedDnsFiles } from './dns/index.js';
 import { builtinDrivers } from './drivers/index.js';
 import { RemoteDriverRegistry } from './drivers/remote/index.js';
 import { DefaultIpam } from './ipam/default-ipam.js';
@@ -39,6 +41,7 @@ export async function startDaemon(config: WeftConfig, log: Logger): Promise<Daem
   mkdirSync(config.root, { recursive: true, mode: 0o700 });
   const store = new LocalStore(join(config.root, 'weft.db'));
   const kernel = createLinuxKernel({ logger: log.child({ component: 'kernel' }) });
+  let dns: DnsService | undefined;
   try {
     const features = await kernel.features();
     const missing = OPTIONAL_FEATURES.filter((f) => !features[f]);
@@ -62,8 +65,17 @@ export async function startDaemon(config: WeftConfig, log: Logger): Promise<Daem
         timeouts: { requestMs: config.pluginRequestTimeoutMs, retryWindowMs: config.pluginRetryWindowMs },
         log: log.child({ component: 'plugins' }),
       }),
-      files: new EtcNetnsFiles(config.resolvConf),
+      // Sandboxes' resolv.conf names the embedded DNS; their --dns servers become its upstreams.
+      files: new EmbeddedDnsFiles(new EtcNetnsFiles(config.resolvConf)),
       log: log.child({ component: 'cnm' }),
+    });
+    // After reconcile (the sandboxes' namespaces exist again), before the APIs (no event is missed).
+    dns = await DnsService.start({
+      kernel,
+      controller,
+      resolvConf: config.resolvConf,
+      log: log.child({ component: 'dns' }),
+      workers: availableParallelism() > 1 ? 1 : 0,
     });
     const grpc = await startGrpcServer({
       socketPath: config.socket,
@@ -94,12 +106,14 @@ export async function startDaemon(config: WeftConfig, log: Logger): Promise<Daem
         await plugin.close();
         await grpc.close();
         await controller.stop();
+        await dns?.stop();
         ipam.close();
         await kernel.close();
         await store.close();
       },
     };
   } catch (err) {
+    await dns?.stop().catch(() => undefined);
     await kernel.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     throw err;

@@ -16,6 +16,8 @@ import { FLAG, RCODE, emptyResponse, headerOnlyResponse, udpLimit } from './wire
 
 export type Transport = 'udp' | 'tcp';
 export type Reply = (response: Buffer) => void;
+/** Hands a query that needs an upstream to another thread's engine (a worker's to the main thread's). */
+export type Delegate = (sandboxId: string, query: Buffer, transport: Transport, reply: Reply) => void;
 
 /** Zone transfers are not something a stub resolver serves. */
 const TRANSFER_TYPES = new Set([251, 252]);
@@ -37,6 +39,13 @@ export interface EngineOptions {
   nowMs?: () => number;
   /** Called before each query (a worker thread catches up with the store's ops here). */
   beforeQuery?: () => void;
+  /**
+   * Cache misses go here instead of to the upstreams: a worker thread lets the
+   * main thread forward, so there is one forwarder (one in-flight budget, one
+   * health table, one exchange per question) and the main thread's cache
+   * answers the TCP retry of a truncated answer. The answer is cached here too.
+   */
+  delegate?: Delegate;
 }
 
 /** What a sandbox's sockets resolve with: its view and its upstreams, refreshed when the store changes. */
@@ -99,10 +108,11 @@ export class DnsEngine {
     const maxLen = transport === 'udp' ? udpLimit(q.ednsSize) : TCP_LIMIT;
     const local = localAnswer(query, q, view, maxLen);
     if (local !== undefined) return reply(local);
-    this.notOurs(ctx.sandboxId, view, query, q, maxLen, reply);
+    this.notOurs(ctx.sandboxId, view, query, q, transport, reply);
   }
 
-  private notOurs(sandboxId: string, view: View, query: Buffer, q: ParsedQuery, maxLen: number, reply: Reply): void {
+  private notOurs(sandboxId: string, view: View, query: Buffer, q: ParsedQuery, transport: Transport, reply: Reply): void {
+    const maxLen = transport === 'udp' ? udpLimit(q.ednsSize) : TCP_LIMIT;
     const edns = q.ednsSize !== 0;
     const ra = view.forwarding ? FLAG.RA : 0;
     // One of our names in another class, or a zone transfer: not served here, and not sent on.
@@ -112,7 +122,15 @@ export class DnsEngine {
     if (!view.forwarding) return reply(emptyResponse(query, q.end, RCODE.NXDOMAIN, 0, edns));
     const forwarder = this.forwarderFor(sandboxId);
     if (!forwarder) return reply(emptyResponse(query, q.end, RCODE.SERVFAIL, ra, edns));
-    forwarder.resolve(query, q, maxLen, reply);
+    const delegate = this.options.delegate;
+    if (delegate === undefined) return forwarder.resolve(query, q, maxLen, reply);
+    const hit = forwarder.cached(query, q, maxLen);
+    if (hit !== undefined) return reply(hit);
+    const question = Object.assign(new ParsedQuery(), q);
+    delegate(sandboxId, query, transport, (response) => {
+      forwarder.remember(question, response);
+      reply(response);
+    });
   }
 
   private upstreamsOf(sandboxId: string): string[] {

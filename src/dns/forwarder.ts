@@ -80,6 +80,17 @@ export class Forwarder {
     this.cache = new ResponseCache(options.cacheEntries, options.nowMs);
   }
 
+  /** The cached answer to the query, ready to send, or undefined. */
+  cached(query: Buffer, q: ParsedQuery, maxLen: number): Buffer | undefined {
+    return this.cache.answer(cacheKey(q), query, q, maxLen);
+  }
+
+  /** Caches an answer obtained elsewhere (by another thread's forwarder) for the question `q`. */
+  remember(q: ParsedQuery, response: Buffer): void {
+    const scan = scanResponse(response);
+    if (scan) this.cache.put(cacheKey(q), response, scan);
+  }
+
   /** Answers the query from the cache or the upstreams; `reply` is called exactly once. */
   resolve(query: Buffer, q: ParsedQuery, maxLen: number, reply: (response: Buffer) => void): void {
     const key = cacheKey(q);

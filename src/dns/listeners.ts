@@ -21,11 +21,16 @@ export class UdpListener {
   constructor(fd: number, family: 4 | 6, onQuery: QueryHandler, onError: (err: Error) => void) {
     this.socket = dgram.createSocket({ type: family === 4 ? 'udp4' : 'udp6', lookup: literalLookup as never });
     this.socket.on('error', onError);
-    this.socket.on('message', (msg, peer) =>
-      onQuery(msg, (response) => {
-        if (!this.closed) this.socket.send(response, peer.port, peer.address);
-      }),
-    );
+    this.socket.on('message', (msg, peer) => {
+      try {
+        onQuery(msg, (response) => {
+          if (!this.closed) this.socket.send(response, peer.port, peer.address);
+        });
+      } catch (err) {
+        // One query's failure must not take the daemon down.
+        onError(err as Error);
+      }
+    });
     this.socket.bind({ fd });
   }
 
@@ -49,7 +54,14 @@ export class TcpListener {
   private readonly connections = new Set<net.Socket>();
 
   constructor(fd: number, onQuery: QueryHandler, onError: (err: Error) => void, limits: TcpLimits = DEFAULT_TCP_LIMITS) {
-    this.server = net.createServer((conn) => this.serve(conn, onQuery, limits));
+    const guarded: QueryHandler = (query, reply) => {
+      try {
+        onQuery(query, reply);
+      } catch (err) {
+        onError(err as Error);
+      }
+    };
+    this.server = net.createServer((conn) => this.serve(conn, guarded, limits));
     this.server.maxConnections = limits.maxConnections;
     this.server.on('error', onError);
     this.server.listen({ fd });

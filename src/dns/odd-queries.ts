@@ -11,8 +11,25 @@ const { Packet } = dns2;
 
 type Dns2Packet = InstanceType<typeof Packet>;
 
+/**
+ * At most this many records besides the question before a message is worth
+ * decoding: dns2 tries every record a header announces (and throws for each
+ * one that is not there), so the counts of a hostile header must be bounded
+ * before it sees the message.
+ */
+const MAX_ODD_RECORDS = 4;
+
+/** Whether the header's counts are small enough to hand the message to the general decoder. */
+function worthDecoding(query: Buffer): boolean {
+  const qd = query.readUInt16BE(4);
+  const others = query.readUInt16BE(6) + query.readUInt16BE(8) + query.readUInt16BE(10);
+  return qd <= 1 && others <= MAX_ODD_RECORDS;
+}
+
 /** The answer to an odd query: NOTIMP, BADVERS or REFUSED, or FORMERR when even dns2 cannot make sense of it. */
 export function oddQueryResponse(query: Buffer): Buffer {
+  const opcode = (query[2]! >> 3) & 0xf;
+  if (!worthDecoding(query)) return headerOnlyResponse(query, opcode !== 0 ? RCODE.NOTIMP : RCODE.FORMERR);
   let request: Dns2Packet;
   try {
     request = Packet.parse(query);

@@ -37,6 +37,7 @@ export interface DnsServiceOptions {
 }
 
 interface SandboxSockets {
+  ctx: SandboxContext;
   udp?: UdpListener;
   tcp?: TcpListener;
 }
@@ -54,7 +55,9 @@ export class DnsService {
   static async start(options: DnsServiceOptions): Promise<DnsService> {
     const service = new DnsService(options);
     for (let i = 0; i < (options.workers ?? 0); i++) {
-      service.workers.push(await DnsWorker.start({ resolvConf: options.resolvConf, timeoutMs: options.timeoutMs }, options.log));
+      const forward = (sandboxId: string, query: Buffer, transport: Transport, reply: (response: Buffer) => void) =>
+        service.engine.handle(service.contextOf(sandboxId), query, transport, reply);
+      service.workers.push(await DnsWorker.start({ resolvConf: options.resolvConf, timeoutMs: options.timeoutMs }, forward, options.log));
     }
     const repo = options.controller.repository;
     for (const op of opsOfRecords({ networks: repo.networks.values(), sandboxes: repo.sandboxes.values(), endpoints: repo.endpoints.values() })) {
@@ -86,9 +89,9 @@ export class DnsService {
   /** Opens the sandbox's sockets (once); a failure is logged and leaves the sandbox without resolver. */
   private open(sb: SandboxRecord): void {
     if (this.sockets.has(sb.id)) return;
-    const sockets: SandboxSockets = {};
-    this.sockets.set(sb.id, sockets);
     const ctx = this.engine.context(sb.id);
+    const sockets: SandboxSockets = { ctx };
+    this.sockets.set(sb.id, sockets);
     const onError = (err: Error) => this.options.log.warn({ err, sandbox: sb.id }, 'dns socket error');
     const { kernel, port = 53 } = this.options;
     const reusePort = this.workers.length > 0;
@@ -104,6 +107,10 @@ export class DnsService {
       });
       this.options.log.warn({ err: error, code: error.code, sandbox: sb.id, netns: sb.netns }, 'dns cannot listen in sandbox');
     }
+  }
+
+  private contextOf(sandboxId: string): SandboxContext {
+    return this.sockets.get(sandboxId)?.ctx ?? this.engine.context(sandboxId);
   }
 
   private handler(ctx: SandboxContext, transport: Transport) {

@@ -52,7 +52,10 @@ export const socketExchanger: Exchanger = { udp: udpExchange, tcp: tcpExchange }
 export function udpExchange(upstream: Upstream, packet: Buffer, questionEnd: number, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const socket = dgram.createSocket(upstream.family === 4 ? 'udp4' : 'udp6');
+    let done = false;
     const finish = (err: Error | undefined, reply?: Buffer) => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
       socket.removeAllListeners('message');
       socket.on('error', () => undefined);
@@ -69,7 +72,17 @@ export function udpExchange(upstream: Upstream, packet: Buffer, questionEnd: num
     socket.on('message', (reply) => {
       if (answersQuery(reply, packet, questionEnd)) finish(undefined, reply);
     });
-    socket.connect(upstream.port, upstream.address, () => socket.send(packet));
+    // Node calls the connect callback with the error when connecting fails (no route, bad address).
+    const onConnect = (err?: Error) => {
+      if (err) return finish(new ExchangeError('network', `${upstream.address}: ${err.message}`));
+      if (done) return;
+      socket.send(packet, (sendErr) => sendErr && finish(new ExchangeError('network', `${upstream.address}: ${sendErr.message}`)));
+    };
+    try {
+      socket.connect(upstream.port, upstream.address, onConnect as () => void);
+    } catch (err) {
+      finish(new ExchangeError('network', `${upstream.address}: ${(err as Error).message}`));
+    }
   });
 }
 

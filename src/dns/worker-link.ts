@@ -1,6 +1,7 @@
 /** The main thread's handle on a DNS worker thread (see worker.ts). */
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { Logger } from '../log/logger.js';
+import type { Delegate } from './engine.js';
 import type { StoreOp } from './record-store.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
 
@@ -18,7 +19,8 @@ export class DnsWorker {
     this.counter = new Int32Array(shared);
   }
 
-  static async start(init: Omit<WorkerInit, 'counter'>, log: Logger): Promise<DnsWorker> {
+  /** `forward` answers the queries the worker hands over (those that need an upstream). */
+  static async start(init: Omit<WorkerInit, 'counter'>, forward: Delegate, log: Logger): Promise<DnsWorker> {
     const shared = new SharedArrayBuffer(4);
     const { port1, port2 } = new MessageChannel();
     const worker = new Worker(new URL('./worker.js', import.meta.url), {
@@ -34,6 +36,9 @@ export class DnsWorker {
           resolve();
         } else if (m.type === 'log') {
           log[m.level]({ ...m.obj, component: 'dns-worker' }, m.msg);
+        } else if (m.type === 'forward') {
+          const query = Buffer.from(m.query.buffer, m.query.byteOffset, m.query.byteLength);
+          forward(m.sandboxId, query, m.transport, (response) => link.post({ type: 'forwarded', id: m.id, response: new Uint8Array(response) }));
         }
       });
       worker.once('error', (err) => {

@@ -12,9 +12,13 @@ export type ToWorker =
   | { type: 'op'; op: StoreOp }
   | { type: 'listen'; sandboxId: string; fd: number }
   | { type: 'close'; sandboxId: string }
+  /** The main thread's answer to a query the worker handed over. */
+  | { type: 'forwarded'; id: number; response: Uint8Array }
   | { type: 'stop' };
 
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'stopped' }
+  /** A query that needs an upstream, for the main thread's forwarder. */
+  | { type: 'forward'; id: number; sandboxId: string; query: Uint8Array; transport: 'udp' | 'tcp' }
   | { type: 'log'; level: 'debug' | 'warn'; obj: Record<string, unknown>; msg: string };

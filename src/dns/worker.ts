@@ -19,7 +19,9 @@ function serve(port: MessagePort, init: WorkerInit): void {
     warn: (obj: object, msg: string) => post({ type: 'log', level: 'warn', obj: { ...obj }, msg }),
   };
   const listeners = new Map<string, UdpListener>();
+  const waiting = new Map<number, (response: Buffer) => void>();
   let applied = 0;
+  let nextId = 0;
   const catchUp = () => {
     for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) handle(m.message as ToWorker);
   };
@@ -29,6 +31,12 @@ function serve(port: MessagePort, init: WorkerInit): void {
     timeoutMs: init.timeoutMs,
     beforeQuery: () => {
       if (Atomics.load(counter, 0) !== applied) catchUp();
+    },
+    delegate: (sandboxId, query, transport, reply) => {
+      const id = nextId++;
+      waiting.set(id, reply);
+      // A copy of just these bytes: a Buffer may view a larger pooled ArrayBuffer, which would be cloned whole.
+      post({ type: 'forward', id, sandboxId, query: new Uint8Array(query), transport });
     },
   });
   const handle = (message: ToWorker): void => {
@@ -47,6 +55,12 @@ function serve(port: MessagePort, init: WorkerInit): void {
         listeners.get(message.sandboxId)?.close();
         listeners.delete(message.sandboxId);
         break;
+      case 'forwarded': {
+        const reply = waiting.get(message.id);
+        waiting.delete(message.id);
+        reply?.(Buffer.from(message.response.buffer, message.response.byteOffset, message.response.byteLength));
+        break;
+      }
       case 'stop':
         for (const l of listeners.values()) l.close();
         listeners.clear();

@@ -127,6 +127,14 @@ describe('message handling', () => {
     expect(badvers.header.rcode).toBe(16);
     expect(rcodeOf((await t.ask('web', query('front', { type: 'AXFR' })))!)).toBe(RCODE.REFUSED);
     expect(rcodeOf((await t.ask('web', query('api', { klass: 3 })))!)).toBe(RCODE.REFUSED);
+    // A hostile header (huge counts) is answered from the header alone, at once.
+    const hostile = Buffer.from(status);
+    hostile.writeUInt16BE(65535, 4);
+    hostile.writeUInt32BE(0xffffffff, 6);
+    const started = performance.now();
+    const notimp = (await t.ask('web', hostile))!;
+    expect([notimp.length, rcodeOf(notimp)]).toEqual([12, RCODE.NOTIMP]);
+    expect(performance.now() - started).toBeLessThan(20);
     const response = query('api');
     response[2]! |= 0x80;
     expect(await t.ask('web', response)).toBeUndefined();
