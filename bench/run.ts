@@ -5,6 +5,7 @@
  */
 import { run as runChurn } from './churn.js';
 import { run as runCli } from './cli.js';
+import { run as runDns } from './dns.js';
 import { run as runDocker } from './docker.js';
 import { run as runIpam } from './ipam.js';
 import { run as runKernel } from './kernel.js';
@@ -15,6 +16,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   cli: runCli,
   churn: runChurn,
   docker: runDocker,
+  dns: runDns,
 };
 
 async function main(): Promise<void> {
