@@ -198,7 +198,10 @@ describe('single host', () => {
     const hosts = await runIn(f, 'getent', ['-s', 'files', 'hosts', 'web1']);
     expect(hosts.stdout.trim().split(/\s+/)).toEqual([addr, 'web1']);
     const resolv = await runIn(f, 'cat', ['/etc/resolv.conf']);
-    expect(resolv.stdout).toContain('nameserver 192.0.2.53');
+    // the embedded resolver answers in the sandbox; --dns servers are its upstreams, as in Docker
+    expect(resolv.stdout).toMatch(/^nameserver 127\.0\.0\.11$/m);
+    expect(resolv.stdout).not.toContain('192.0.2.53');
+    expect((await inspect('sandbox', f)).Dns).toEqual(['192.0.2.53']);
     expect(resolv.stdout).toContain('search example.test');
     await ok('sandbox', 'rm', f);
     expect(execFileSync('ls', ['/etc/netns'], { encoding: 'utf8' }).split('\n')).not.toContain(f);
