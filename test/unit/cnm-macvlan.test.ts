@@ -15,28 +15,14 @@ import { FakeKernel, type FakeKernelOptions } from '../../src/kernel/fake/index.
 import { cidrsInUse } from '../../src/kernel/in-use.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { MemorySandboxFiles } from '../helpers/memory-sandbox-files.js';
+import { snapshotState, startTestDaemon, type TestDaemon } from '../helpers/cnm-harness.js';
 
-interface Daemon {
-  store: MemoryStore;
-  kernel: FakeKernel;
-  ipam: DefaultIpam;
-  controller: Controller;
-}
+const startDaemon = (options: FakeKernelOptions = {}, given: Partial<TestDaemon> = {}) =>
+  startTestDaemon({ ...given, kernelOptions: { hostLinks: [{ name: 'eth1' }], ...options } });
+const state = snapshotState;
 
-async function startDaemon(options: FakeKernelOptions = {}, given: Partial<Daemon> = {}): Promise<Daemon> {
-  const store = given.store ?? new MemoryStore();
-  const kernel = given.kernel ?? new FakeKernel({ hostLinks: [{ name: 'eth1' }], ...options });
-  const ipam = await DefaultIpam.open({ store });
-  const { controller } = await Controller.start({ store, kernel, ipam, drivers: builtinDrivers(), files: new MemorySandboxFiles(), log: pino({ level: 'silent' }) });
-  return { store, kernel, ipam, controller };
-}
 
-async function state(d: Daemon) {
-  const kernel = d.kernel.snapshot();
-  for (const ns of Object.values(kernel)) ns.nftTables = ns.nftTables.map((t) => ({ ...t, handle: 0 }));
-  const entries = async (prefix: string) => Object.fromEntries((await d.store.list(prefix)).map((e) => [e.key, e.value]));
-  return { kernel, ipam: await entries('ipam/'), records: await entries('cnm/') };
-}
+
 
 const lan = (name: string, options: Record<string, string>, subnet = '192.0.2.0/24', gateway = '192.0.2.254') => ({
   name,

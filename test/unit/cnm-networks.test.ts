@@ -4,51 +4,20 @@
  * Docker's inspect shape, every refusal leaving kernel, IPAM and records as
  * they were, removal and prune.
  */
-import pino from 'pino';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { NetworkCreateRequest } from '../../src/cnm/api-types.js';
-import { Controller } from '../../src/cnm/controller.js';
-import type { ReconcileReport } from '../../src/cnm/reconcile.js';
-import { builtinDrivers, WEFT_LINK_GROUP } from '../../src/drivers/index.js';
-import { DefaultIpam } from '../../src/ipam/default-ipam.js';
+import { WEFT_LINK_GROUP } from '../../src/drivers/index.js';
 import { FakeKernel } from '../../src/kernel/fake/index.js';
-import { MemoryStore } from '../../src/store/memory.js';
-import { MemorySandboxFiles } from '../helpers/memory-sandbox-files.js';
+import { restartTestDaemon, snapshotState, startTestDaemon, type TestDaemon } from '../helpers/cnm-harness.js';
 
-interface Daemon {
-  store: MemoryStore;
-  kernel: FakeKernel;
-  files: MemorySandboxFiles;
-  ipam: DefaultIpam;
-  controller: Controller;
-  report: ReconcileReport;
-}
+type Daemon = TestDaemon;
+const startDaemon = startTestDaemon;
+const restart = restartTestDaemon;
+const state = snapshotState;
 
-/** A controller as weftd builds it, over a fresh store and kernel unless given. */
-async function startDaemon(given: Partial<Pick<Daemon, 'store' | 'kernel' | 'files'>> = {}): Promise<Daemon> {
-  const store = given.store ?? new MemoryStore();
-  const kernel = given.kernel ?? new FakeKernel();
-  const files = given.files ?? new MemorySandboxFiles();
-  const ipam = await DefaultIpam.open({ store });
-  const { controller, report } = await Controller.start({ store, kernel, ipam, drivers: builtinDrivers(), files, log: pino({ level: 'silent' }) });
-  return { store, kernel, files, ipam, controller, report };
-}
 
-/** weftd restarted: a new IPAM and controller over the same store, kernel and files. */
-async function restart(d: Daemon): Promise<Daemon> {
-  await d.controller.stop();
-  d.ipam.close();
-  return startDaemon(d);
-}
 
-/** What a refused or undone change must leave as it was: the kernel model, the current firewall, IPAM's and the controller's keys. */
-async function state(d: Daemon) {
-  const kernel = d.kernel.snapshot();
-  // nft table handles change with every whole-table replacement; the tables themselves must not.
-  for (const ns of Object.values(kernel)) ns.nftTables = ns.nftTables.map((t) => ({ ...t, handle: 0 }));
-  const entries = async (prefix: string) => Object.fromEntries((await d.store.list(prefix)).map((e) => [e.key, e.value]));
-  return { kernel, firewall: d.kernel.nftScripts().at(-1), ipam: await entries('ipam/'), records: await entries('cnm/') };
-}
+
 
 const HEX_ID = /^[0-9a-f]{64}$/;
 

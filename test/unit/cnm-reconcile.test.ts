@@ -5,51 +5,23 @@
  * fake kernel; likewise for sandboxes whose namespace vanished, host devices
  * deleted behind weft's back and links nobody owns.
  */
-import pino from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { Controller } from '../../src/cnm/controller.js';
 import { newId } from '../../src/cnm/ids.js';
-import type { ReconcileReport } from '../../src/cnm/reconcile.js';
 import type { IntentRecord } from '../../src/cnm/records.js';
-import { builtinDrivers, WEFT_LINK_GROUP } from '../../src/drivers/index.js';
-import { DefaultIpam } from '../../src/ipam/default-ipam.js';
+import { WEFT_LINK_GROUP } from '../../src/drivers/index.js';
 import { GATEWAY_REQUEST_TYPE, REQUEST_ADDRESS_TYPE } from '../../src/ipam/ipam.js';
 import { FakeKernel } from '../../src/kernel/fake/index.js';
 import type { KernelOp } from '../../src/kernel/ops.js';
-import { MemoryStore } from '../../src/store/memory.js';
-import { MemorySandboxFiles } from '../helpers/memory-sandbox-files.js';
+import { restartTestDaemon, snapshotState, startTestDaemon, type TestDaemon } from '../helpers/cnm-harness.js';
 
-interface Daemon {
-  store: MemoryStore;
-  kernel: FakeKernel;
-  files: MemorySandboxFiles;
-  ipam: DefaultIpam;
-  controller: Controller;
-  report: ReconcileReport;
-}
+type Daemon = TestDaemon;
+const startDaemon = startTestDaemon;
+const restart = restartTestDaemon;
+const state = snapshotState;
 
-async function startDaemon(given: Partial<Pick<Daemon, 'store' | 'kernel' | 'files'>> = {}): Promise<Daemon> {
-  const store = given.store ?? new MemoryStore();
-  const kernel = given.kernel ?? new FakeKernel();
-  const files = given.files ?? new MemorySandboxFiles();
-  const ipam = await DefaultIpam.open({ store });
-  const { controller, report } = await Controller.start({ store, kernel, ipam, drivers: builtinDrivers(), files, log: pino({ level: 'silent' }) });
-  return { store, kernel, files, ipam, controller, report };
-}
 
-/** weftd comes back: a new IPAM and controller over the same store, kernel and files. */
-async function restart(d: Daemon): Promise<Daemon> {
-  await d.controller.stop();
-  d.ipam.close();
-  return startDaemon(d);
-}
 
-async function state(d: Daemon) {
-  const kernel = d.kernel.snapshot();
-  for (const ns of Object.values(kernel)) ns.nftTables = ns.nftTables.map((t) => ({ ...t, handle: 0 }));
-  const entries = async (prefix: string) => Object.fromEntries((await d.store.list(prefix)).map((e) => [e.key, e.value]));
-  return { kernel, firewall: d.kernel.nftScripts().at(-1), ipam: await entries('ipam/'), records: await entries('cnm/'), files: [...d.files.current.keys()] };
-}
+
 
 /** What runChange writes before it applies anything. */
 async function recordIntent(d: Daemon, intent: Omit<IntentRecord, 'id'>): Promise<string> {

@@ -14,36 +14,14 @@ import { WeftError } from '../../src/errors/index.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import type { TxnOp } from '../../src/store/store.js';
 import { MemorySandboxFiles } from '../helpers/memory-sandbox-files.js';
+import { snapshotState, startTestDaemon, type TestDaemon } from '../helpers/cnm-harness.js';
 
-interface Daemon {
-  store: MemoryStore;
-  kernel: FakeKernel;
-  files: MemorySandboxFiles;
-  controller: Controller;
-}
+type Daemon = TestDaemon;
+const startDaemon = () => startTestDaemon();
+const state = snapshotState;
 
-async function startDaemon(): Promise<Daemon> {
-  const store = new MemoryStore();
-  const kernel = new FakeKernel();
-  const files = new MemorySandboxFiles();
-  const ipam = await DefaultIpam.open({ store });
-  const { controller } = await Controller.start({ store, kernel, ipam, drivers: builtinDrivers(), files, log: pino({ level: 'silent' }) });
-  return { store, kernel, files, controller };
-}
 
-/** What an undone change must leave as it was: the kernel model, the current firewall, IPAM's and the controller's keys, the sandbox files. */
-async function state(d: Daemon) {
-  const kernel = d.kernel.snapshot();
-  for (const ns of Object.values(kernel)) ns.nftTables = ns.nftTables.map((t) => ({ ...t, handle: 0 }));
-  const entries = async (prefix: string) => Object.fromEntries((await d.store.list(prefix)).map((e) => [e.key, e.value]));
-  return {
-    kernel,
-    firewall: d.kernel.nftScripts().at(-1),
-    ipam: await entries('ipam/'),
-    records: await entries('cnm/'),
-    files: [...d.files.current.keys()],
-  };
-}
+
 
 /** The ops that failed forward (not in rollback or teardown) since the last clearCalls. */
 function failedOps(kernel: FakeKernel) {

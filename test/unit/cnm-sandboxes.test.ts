@@ -5,36 +5,17 @@
  * over), and removal leaving nothing behind. Outcomes are read from the fake
  * kernel's model, not from the controller's records.
  */
-import pino from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { Controller } from '../../src/cnm/controller.js';
-import { builtinDrivers } from '../../src/drivers/index.js';
-import { DefaultIpam } from '../../src/ipam/default-ipam.js';
 import { FakeKernel } from '../../src/kernel/fake/index.js';
-import { MemoryStore } from '../../src/store/memory.js';
 import { MemorySandboxFiles } from '../helpers/memory-sandbox-files.js';
+import { snapshotState, startTestDaemon, type TestDaemon } from '../helpers/cnm-harness.js';
 
-interface Daemon {
-  store: MemoryStore;
-  kernel: FakeKernel;
-  files: MemorySandboxFiles;
-  controller: Controller;
-}
+type Daemon = TestDaemon;
+const startDaemon = (files?: MemorySandboxFiles) => startTestDaemon({ files });
+const state = snapshotState;
 
-async function startDaemon(files = new MemorySandboxFiles()): Promise<Daemon> {
-  const store = new MemoryStore();
-  const kernel = new FakeKernel();
-  const ipam = await DefaultIpam.open({ store });
-  const { controller } = await Controller.start({ store, kernel, ipam, drivers: builtinDrivers(), files, log: pino({ level: 'silent' }) });
-  return { store, kernel, files, controller };
-}
 
-async function state(d: Daemon) {
-  const kernel = d.kernel.snapshot();
-  for (const ns of Object.values(kernel)) ns.nftTables = ns.nftTables.map((t) => ({ ...t, handle: 0 }));
-  const entries = async (prefix: string) => Object.fromEntries((await d.store.list(prefix)).map((e) => [e.key, e.value]));
-  return { kernel, firewall: d.kernel.nftScripts().at(-1), ipam: await entries('ipam/'), records: await entries('cnm/'), files: [...d.files.current.keys()] };
-}
+
 
 /** The default routes of a namespace as 'via dev'. */
 async function defaultRoutes(kernel: FakeKernel, netns: string): Promise<string[]> {
