@@ -22,6 +22,8 @@ export type Delegate = (sandboxId: string, query: Buffer, transport: Transport, 
 /** Zone transfers are not something a stub resolver serves. */
 const TRANSFER_TYPES = new Set([251, 252]);
 const TCP_LIMIT = 65535;
+/** Views and forwarders kept beyond the sandboxes' needs before they are pruned. */
+const PRUNE_SLACK = 64;
 
 export interface DnsLog {
   debug(obj: object, msg: string): void;
@@ -156,8 +158,14 @@ export class DnsEngine {
     return forwarder;
   }
 
-  /** Drops views and forwarders (with their caches) that no sandbox uses any more. */
+  /**
+   * Drops views and forwarders (with their caches) that no sandbox uses any
+   * more; only once there are clearly more than needed, so that removing
+   * sandboxes one by one stays cheap.
+   */
   private prune(): void {
+    const slack = this.store.sandboxes.size + PRUNE_SLACK;
+    if (this.views.size <= slack && this.forwarders.size <= PRUNE_SLACK) return;
     const viewKeys = new Set<string>();
     const upstreamKeys = new Set<string>();
     for (const id of this.store.sandboxes.keys()) {

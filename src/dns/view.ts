@@ -175,6 +175,10 @@ export class ViewCache {
 
   constructor(private readonly store: RecordStore) {}
 
+  get size(): number {
+    return this.views.size;
+  }
+
   get(networkIds: readonly string[]): View {
     const key = networkIds.join(',');
     const cached = this.views.get(key);

@@ -129,7 +129,9 @@ describe('names of sandboxes', () => {
     expect(await dig(c, 'renamed')).toEqual([await addressOn(b, 'n2')]);
     expect(await status(c, 'bee2')).toBe('NXDOMAIN');
     await ok('sandbox', 'rm', b);
-    expect(await status(a, b)).toBe('NXDOMAIN');
+    // Each dig has its own source port, so the kernel spreads them over the resolver's threads: all see it.
+    const statuses = await Promise.all(Array.from({ length: 8 }, () => status(a, b)));
+    expect(statuses).toEqual(Array(8).fill('NXDOMAIN'));
     expect(await status(c, 'renamed')).toBe('NXDOMAIN');
   });
 });
@@ -182,6 +184,7 @@ describe('not an open resolver', () => {
     expect(result).toMatchObject({ reflected: 0, udpOk: true, tcpOk: true });
     expect(result.sent).toBeGreaterThan(3000);
     expect(weftd.child.exitCode).toBeNull();
+    expect(weftd.logs()).not.toMatch(/dns worker failed|dns socket error/);
     expect(await dig(a, b)).toEqual([await addressOn(b, 'n1')]);
   }, 90_000);
 });
