@@ -71,6 +71,16 @@ export class RecordStore {
     else this.remove(op.kind, op.remove);
   }
 
+  /** Ops that rebuild this store from empty (for a worker thread that starts late). */
+  snapshot(): StoreOp[] {
+    return [
+      ...[...this.networks.values()].map((put): StoreOp => ({ kind: 'network', put })),
+      ...[...this.sandboxes.values()].map((put): StoreOp => ({ kind: 'sandbox', put })),
+      ...[...this.endpoints.values()].map((put): StoreOp => ({ kind: 'endpoint', put })),
+      ...[...this.services.values()].map((put): StoreOp => ({ kind: 'service', put })),
+    ];
+  }
+
   networkGeneration(networkId: string): number {
     return this.networkGenerations.get(networkId) ?? 0;
   }

@@ -90,6 +90,17 @@ describe('names on shared networks', () => {
   });
 });
 
+describe('snapshot', () => {
+  it('rebuilds an equal store (what a worker thread that starts late is given)', async () => {
+    t.apply({ kind: 'service', put: { id: 'svc', networkId: 'front', names: ['shop'], vip4: '10.5.0.100' } });
+    const copy = testEngine();
+    copy.apply(...t.engine.store.snapshot());
+    for (const [sandbox, name] of [['web', 'api'], ['api', 'cache'], ['db', 'api.back'], ['web', 'shop']] as const) {
+      expect(await a(sandbox, name)).toEqual(addresses((await copy.ask(sandbox, query(name)))!));
+    }
+  });
+});
+
 describe('internal and none networks', () => {
   it('an internal network resolves its own names, forwards nothing and says NXDOMAIN', async () => {
     t.apply({ kind: 'endpoint', put: { id: 'e-iso2', networkId: 'int', sandboxId: 'db', names: ['db'], v4: '10.7.0.3' } });
