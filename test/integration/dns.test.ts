@@ -116,6 +116,16 @@ describe('names of sandboxes', () => {
     expect(await status(a, '-x', '10.211.0.250')).toBe('NXDOMAIN');
   });
 
+  it('answers AAAA and ip6.arpa PTR on an IPv6 network', async () => {
+    await ok('network', 'create', '--ipv6', '--subnet', '10.214.0.0/24', '--subnet', 'fd00:214::/64', 'n6');
+    const x = await sandbox('x6', '--network', 'n6');
+    const y = await sandbox('y6', '--network', 'n6');
+    const yInfo = JSON.parse(await ok('sandbox', 'inspect', y))[0].Networks.n6;
+    expect(await dig(x, y, 'AAAA')).toEqual([yInfo.GlobalIPv6Address]);
+    expect(await dig(x, y, 'A')).toEqual([yInfo.IPAddress]);
+    expect(await dig(x, '-x', yInfo.GlobalIPv6Address)).toEqual([`${y}.n6.`]);
+  });
+
   it('works for getent and ping through the C library', async () => {
     const r = await runIn(a, 'getent', ['hosts', b]);
     expect(r.stdout.split(/\s+/)[0]).toBe(await addressOn(b, 'n1'));
@@ -164,6 +174,14 @@ describe('forwarding', () => {
     const before = hostUpstream.questions.length;
     expect(await status(i, 'www.example.test')).toBe('NXDOMAIN');
     expect(await dig(i, j)).toEqual([await addressOn(j, 'n3')]);
+    expect(hostUpstream.questions.length).toBe(before);
+  });
+
+  it('gives a none-network sandbox a resolver that forwards nothing', async () => {
+    const lone = await sandbox('fn', '--network', 'none');
+    const before = hostUpstream.questions.length;
+    expect(readFileSync(`/etc/netns/${lone}/resolv.conf`, 'utf8')).toMatch(/^nameserver 127\.0\.0\.11$/m);
+    expect(await status(lone, 'www.example.test')).toBe('NXDOMAIN');
     expect(hostUpstream.questions.length).toBe(before);
   });
 });
