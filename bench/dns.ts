@@ -24,7 +24,7 @@ import { promisify } from 'node:util';
 import { createLinuxKernel } from '../src/kernel/linux/index.js';
 import { aardvarkBinary, setUpAardvark } from './lib/dns-aardvark.js';
 import { DOCKER_DNS_SUBNET, dockerMissing, setUpDocker } from './lib/dns-docker.js';
-import { FORWARDED_NAMES, type Latency, latency, linkToUpstream, mixed, type PerfTarget, queryFile, requireDnsperf, startUpstream, throughput, type Throughput, UPSTREAM_ANSWER } from './lib/dns-perf.js';
+import { FORWARDED_NAMES, OUTSTANDING, type Latency, latency, linkToUpstream, mixed, type PerfTarget, queryFile, requireDnsperf, startUpstream, throughput, type Throughput, UPSTREAM_ANSWER } from './lib/dns-perf.js';
 import { type DnsSystem, setUpWeft } from './lib/dns-weft.js';
 import { requireRoot, type Scratch, withScratch } from './lib/scratch.js';
 import { fmtMs, fmtRatio, table } from './lib/timing.js';
@@ -152,7 +152,7 @@ function report(systems: Measured[], skipped: string[], s: ReturnType<typeof set
       return [mix, x.name, t.qps.toFixed(0), vsDocker, fmtMs(t.avgMs), `${t.lost}`, fmtMs(l.p50Ms), fmtMs(l.p99Ms), t.rcodes];
     }),
   );
-  process.stdout.write(`\nDNS: dnsperf, ${CLIENTS} clients, best of ${s.rounds} rounds of ${s.seconds} s; latency at ${s.rate} queries/s offered\n`);
+  process.stdout.write(`\nDNS: dnsperf, ${CLIENTS} clients, ${OUTSTANDING} queries in flight, best of ${s.rounds} rounds of ${s.seconds} s; latency at ${s.rate} queries/s offered\n`);
   process.stdout.write("  local: names of containers on the client's network; mixed: half those, half forwarded to the bench upstream\n");
   process.stdout.write('  lost: no answer within 2 s, including the queries still outstanding when a run stops\n\n');
   process.stdout.write(table(['mix', 'system', 'qps', 'vs docker', 'avg (full load)', 'lost', `p50 @${s.rate}/s`, `p99 @${s.rate}/s`, 'rcodes'], rows));

@@ -9,6 +9,8 @@ import type { Reply } from './engine.js';
 
 export type QueryHandler = (query: Buffer, reply: Reply) => void;
 
+const RECV_BUFFER_BYTES = 4 * 1024 * 1024;
+
 /** Addresses we send to are always literals: skip dns.lookup and its extra tick. */
 function literalLookup(address: string, family: unknown, callback: (err: Error | null, address: string, family: number) => void): void {
   callback(null, address, net.isIPv6(address) ? 6 : 4);
@@ -29,6 +31,14 @@ export class UdpListener {
       } catch (err) {
         // One query's failure must not take the daemon down.
         onError(err as Error);
+      }
+    });
+    this.socket.once('listening', () => {
+      try {
+        // Room for bursts (a program resolving many names at once); the kernel caps it at net.core.rmem_max.
+        this.socket.setRecvBufferSize(RECV_BUFFER_BYTES);
+      } catch {
+        // keep the default
       }
     });
     this.socket.bind({ fd });
