@@ -3,77 +3,99 @@
  * same ops as the main thread's) serving its own SO_REUSEPORT UDP socket in
  * each sandbox, so two cores answer queries. Before each query it catches up
  * with the ops the main thread has posted (a shared counter says how many),
- * so a change is visible to the next query here too.
+ * so a change is visible to the next query here too. Queries that need an
+ * upstream go to the main thread's forwarder; their answers are cached here.
  */
 import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { DnsEngine } from './engine.js';
+import { DnsEngine, type Reply, type Transport } from './engine.js';
 import { HostResolvers } from './host-resolvers.js';
 import { UdpListener } from './listeners.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
 
-function serve(port: MessagePort, init: WorkerInit): void {
-  const counter = new Int32Array(init.counter);
-  const post = (m: FromWorker) => port.postMessage(m);
-  const log = {
-    debug: (obj: object, msg: string) => post({ type: 'log', level: 'debug', obj: { ...obj }, msg }),
-    warn: (obj: object, msg: string) => post({ type: 'log', level: 'warn', obj: { ...obj }, msg }),
+class WorkerServer {
+  private readonly counter: Int32Array;
+  private readonly engine: DnsEngine;
+  private readonly listeners = new Map<string, UdpListener>();
+  /** Replies waiting for the main thread's answer, by request id. */
+  private readonly waiting = new Map<number, Reply>();
+  private applied = 0;
+  private nextId = 0;
+  private readonly log = {
+    debug: (obj: object, msg: string) => this.post({ type: 'log', level: 'debug', obj: { ...obj }, msg }),
+    warn: (obj: object, msg: string) => this.post({ type: 'log', level: 'warn', obj: { ...obj }, msg }),
   };
-  const listeners = new Map<string, UdpListener>();
-  const waiting = new Map<number, (response: Buffer) => void>();
-  let applied = 0;
-  let nextId = 0;
-  const catchUp = () => {
-    for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) handle(m.message as ToWorker);
-  };
-  const engine = new DnsEngine({
-    hostResolvers: new HostResolvers(init.resolvConf),
-    log,
-    timeoutMs: init.timeoutMs,
-    beforeQuery: () => {
-      if (Atomics.load(counter, 0) !== applied) catchUp();
-    },
-    delegate: (sandboxId, query, transport, reply) => {
-      const id = nextId++;
-      waiting.set(id, reply);
-      // A copy of just these bytes: a Buffer may view a larger pooled ArrayBuffer, which would be cloned whole.
-      post({ type: 'forward', id, sandboxId, query: new Uint8Array(query), transport });
-    },
-  });
-  const handle = (message: ToWorker): void => {
+
+  constructor(
+    private readonly port: MessagePort,
+    init: WorkerInit,
+  ) {
+    this.counter = new Int32Array(init.counter);
+    this.engine = new DnsEngine({
+      hostResolvers: new HostResolvers(init.resolvConf),
+      log: this.log,
+      timeoutMs: init.timeoutMs,
+      beforeQuery: () => {
+        if (Atomics.load(this.counter, 0) !== this.applied) this.catchUp();
+      },
+      delegate: (sandboxId, query, transport, reply) => this.delegate(sandboxId, query, transport, reply),
+    });
+    port.on('message', (m: ToWorker) => this.handle(m));
+    this.post({ type: 'ready' });
+  }
+
+  /** Applies every message already posted, synchronously, in order. */
+  private catchUp(): void {
+    for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) this.handle(m.message as ToWorker);
+  }
+
+  private delegate(sandboxId: string, query: Buffer, transport: Transport, reply: Reply): void {
+    const id = this.nextId++;
+    this.waiting.set(id, reply);
+    // A copy of just these bytes: a Buffer may view a larger pooled ArrayBuffer, which would be cloned whole.
+    this.post({ type: 'forward', id, sandboxId, query: new Uint8Array(query), transport });
+  }
+
+  private handle(message: ToWorker): void {
     switch (message.type) {
       case 'op':
-        engine.apply(message.op);
-        applied++;
+        this.engine.apply(message.op);
+        this.applied++;
         break;
-      case 'listen': {
-        const ctx = engine.context(message.sandboxId);
-        const onError = (err: Error) => log.warn({ sandbox: message.sandboxId, err: err.message }, 'dns worker socket error');
-        listeners.set(message.sandboxId, new UdpListener(message.fd, 4, (query, reply) => engine.handle(ctx, query, 'udp', reply), onError));
+      case 'listen':
+        this.listen(message.sandboxId, message.fd);
         break;
-      }
       case 'close':
-        listeners.get(message.sandboxId)?.close();
-        listeners.delete(message.sandboxId);
+        this.listeners.get(message.sandboxId)?.close();
+        this.listeners.delete(message.sandboxId);
         break;
       case 'forwarded': {
-        const reply = waiting.get(message.id);
-        waiting.delete(message.id);
+        const reply = this.waiting.get(message.id);
+        this.waiting.delete(message.id);
         reply?.(Buffer.from(message.response.buffer, message.response.byteOffset, message.response.byteLength));
         break;
       }
       case 'stop':
-        for (const l of listeners.values()) l.close();
-        listeners.clear();
-        post({ type: 'stopped' });
-        port.close();
+        for (const l of this.listeners.values()) l.close();
+        this.listeners.clear();
+        this.post({ type: 'stopped' });
+        this.port.close();
         break;
     }
-  };
-  port.on('message', handle);
-  post({ type: 'ready' });
+  }
+
+  private listen(sandboxId: string, fd: number): void {
+    const ctx = this.engine.context(sandboxId);
+    const onError = (err: Error) => this.log.warn({ sandbox: sandboxId, err: err.message }, 'dns worker socket error');
+    this.listeners.get(sandboxId)?.close();
+    this.listeners.set(sandboxId, new UdpListener(fd, 4, (query, reply) => this.engine.handle(ctx, query, 'udp', reply), onError));
+  }
+
+  private post(message: FromWorker): void {
+    this.port.postMessage(message);
+  }
 }
 
 if (parentPort) {
   const { port, ...init } = workerData as WorkerInit & { port: MessagePort };
-  serve(port, init);
+  new WorkerServer(port, init);
 }
