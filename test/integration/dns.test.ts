@@ -155,6 +155,17 @@ describe('forwarding', () => {
     expect(await status(a, 'nowhere.example.test')).toBe('NXDOMAIN');
   });
 
+  it("reaches a resolver on the host's loopback from the daemon's namespace, not the sandbox's", async () => {
+    const loopback = startUpstream(kernel, host, '127.0.0.1', { 'loop.example.test': ['198.51.100.9'] });
+    try {
+      const l = await sandbox('fl', '--network', 'n1', '--dns', '127.0.0.1');
+      expect(await dig(l, 'loop.example.test')).toEqual(['198.51.100.9']);
+      expect(loopback.asked('loop.example.test')).toHaveLength(1);
+    } finally {
+      loopback.close();
+    }
+  });
+
   it('fails over from a dead upstream to the next', async () => {
     // 192.0.2.4 is on the uplink's subnet but nobody has it: queries to it go unanswered.
     const f = await sandbox('ff', '--network', 'n1', '--dns', '192.0.2.4', '--dns', '192.0.2.3');
