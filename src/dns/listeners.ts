@@ -11,9 +11,11 @@ export type QueryHandler = (query: Buffer, reply: Reply) => void;
 
 const RECV_BUFFER_BYTES = 4 * 1024 * 1024;
 
-/** Addresses we send to are always literals: skip dns.lookup and its extra tick. */
-function literalLookup(address: string, family: unknown, callback: (err: Error | null, address: string, family: number) => void): void {
-  callback(null, address, net.isIPv6(address) ? 6 : 4);
+type Lookup = (address: string, family: unknown, callback: (err: Error | null, address: string, family: number) => void) => void;
+
+/** Addresses we send to are always literals of the socket's family: skip dns.lookup, its extra tick and any parsing. */
+function literalLookup(family: 4 | 6): Lookup {
+  return (address, _family, callback) => callback(null, address, family);
 }
 
 export class UdpListener {
@@ -21,7 +23,7 @@ export class UdpListener {
   private closed = false;
 
   constructor(fd: number, family: 4 | 6, onQuery: QueryHandler, onError: (err: Error) => void) {
-    this.socket = dgram.createSocket({ type: family === 4 ? 'udp4' : 'udp6', lookup: literalLookup as never });
+    this.socket = dgram.createSocket({ type: family === 4 ? 'udp4' : 'udp6', lookup: literalLookup(family) as never });
     this.socket.on('error', onError);
     this.socket.on('message', (msg, peer) => {
       try {
