@@ -3,7 +3,7 @@ import type { NetworkCreateRequest } from '../../cnm/api-types.js';
 import { allValues, isSet, keyValues, lastValue, UsageError, type ParsedArgs } from '../args.js';
 import type { CommandSpec, GroupSpec, Session } from '../command.js';
 import { forEachName } from '../errors.js';
-import { inspectJson } from '../format.js';
+import { inspectCommand } from './per-name.js';
 import type { CliIo } from '../io.js';
 import { networkLs } from './network-ls.js';
 
@@ -53,20 +53,7 @@ const create: CommandSpec = {
   },
 };
 
-const inspect: CommandSpec = {
-  kind: 'command',
-  name: 'inspect',
-  usage: 'NETWORK [NETWORK...]',
-  summary: 'Display detailed information on one or more networks',
-  args: { min: 1 },
-  flags: [],
-  async run(session, a) {
-    const api = session.api();
-    const { results, exitCode } = await forEachName(session.io, a.positionals, (name) => api.inspectNetwork(name));
-    session.io.stdout.write(inspectJson(results));
-    return exitCode;
-  },
-};
+const inspect = inspectCommand('NETWORK [NETWORK...]', 'Display detailed information on one or more networks', (api, name) => api.inspectNetwork(name));
 
 const rm: CommandSpec = {
   kind: 'command',

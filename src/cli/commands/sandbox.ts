@@ -4,7 +4,8 @@ import type { SandboxInspect } from '../../cnm/api-types.js';
 import { allValues, isSet, lastValue, UsageError } from '../args.js';
 import type { CommandSpec, GroupSpec } from '../command.js';
 import { forEachName } from '../errors.js';
-import { inspectJson, jsonLines, shortId, table } from '../format.js';
+import { inspectCommand } from './per-name.js';
+import { jsonLines, shortId, table } from '../format.js';
 
 const create: CommandSpec = {
   kind: 'command',
@@ -76,20 +77,7 @@ const ls: CommandSpec = {
   },
 };
 
-const inspect: CommandSpec = {
-  kind: 'command',
-  name: 'inspect',
-  usage: 'NAME [NAME...]',
-  summary: 'Display detailed information on one or more sandboxes',
-  args: { min: 1 },
-  flags: [],
-  async run(session, a) {
-    const api = session.api();
-    const { results, exitCode } = await forEachName(session.io, a.positionals, (name) => api.inspectSandbox(name));
-    session.io.stdout.write(inspectJson(results));
-    return exitCode;
-  },
-};
+const inspect = inspectCommand('NAME [NAME...]', 'Display detailed information on one or more sandboxes', (api, name) => api.inspectSandbox(name));
 
 const rm: CommandSpec = {
   kind: 'command',
