@@ -159,20 +159,21 @@ describe('publishing through the controller', () => {
     for (const p of [portOf(a), portOf(b)]) expect(p).toBeGreaterThanOrEqual(EPHEMERAL_PORTS.start);
   });
 
+  // Names with a non-hex letter: a lookup of a hex-only name also matches sandbox ids by prefix, as in Docker.
   it('refuses a sandbox whose fixed port is taken, leaving nothing; the port is free once its holder is gone', async () => {
-    await controller.createSandbox({ name: 'a', networks: ['front'], publish: ['8080:80'] });
+    await controller.createSandbox({ name: 'holder', networks: ['front'], publish: ['8080:80'] });
     const before = await state();
-    await expect(controller.createSandbox({ name: 'b', networks: ['front'], ipv4: '10.5.0.77', publish: ['9090:90', '8080:80'] })).rejects.toMatchObject({
+    await expect(controller.createSandbox({ name: 'late', networks: ['front'], ipv4: '10.5.0.77', publish: ['9090:90', '8080:80'] })).rejects.toMatchObject({
       name: 'WeftError',
       code: 'WEFT_PORT_CONFLICT',
       message: 'Bind for 0.0.0.0:8080/tcp failed: port is already allocated',
     });
     expect(await state()).toEqual(before);
-    expect(await kernel.netnsExists('b')).toBe(false);
-    await expect(controller.inspectSandbox('b')).rejects.toMatchObject({ code: 'WEFT_SANDBOX_NOT_FOUND' });
-    await controller.removeSandbox('a');
-    const b = await controller.createSandbox({ name: 'b', networks: ['front'], ipv4: '10.5.0.77', publish: ['9090:90', '8080:80'] });
-    expect(b.Ports['80/tcp']).toEqual([{ HostIp: '0.0.0.0', HostPort: '8080' }]);
+    expect(await kernel.netnsExists('late')).toBe(false);
+    await expect(controller.inspectSandbox('late')).rejects.toMatchObject({ code: 'WEFT_SANDBOX_NOT_FOUND' });
+    await controller.removeSandbox('holder');
+    const late = await controller.createSandbox({ name: 'late', networks: ['front'], ipv4: '10.5.0.77', publish: ['9090:90', '8080:80'] });
+    expect(late.Ports['80/tcp']).toEqual([{ HostIp: '0.0.0.0', HostPort: '8080' }]);
   });
 
   it('refuses a bad spec before anything is made', async () => {
