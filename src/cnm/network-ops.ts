@@ -151,6 +151,8 @@ export async function removeNetwork(ctx: ControllerContext, ref: string): Promis
   }
   const driver = await driverForRemoval(ctx, net.driver, { network: net.id });
   await driver?.deleteNetwork?.(networkInfo(net)).catch((err: unknown) => ctx.log.warn({ err, network: net.id }, 'driver hook failed'));
+  // Ports its endpoints left (retired veths) go before the network does.
+  await ctx.kernel.settle().catch((err: unknown) => ctx.log.warn({ err, network: net.id }, 'retired links not yet deleted'));
   await ctx.kernel.teardown(networkTeardownOps(ctx, net)).catch((err: unknown) => ctx.log.warn({ err, network: net.id }, 'network teardown left errors; reconcile removes leftovers'));
   await repo.commit([{ kind: 'network', remove: net.id }]);
   await releaseHoldings(ctx, { addresses: net.reserved, pools: [...net.v4, ...net.v6].map((s) => s.poolId), ipamDriver: net.ipamDriver });

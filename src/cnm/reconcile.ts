@@ -38,6 +38,8 @@ export async function reconcile(ctx: ControllerContext, opts: { defaultBridgeNam
     }
   };
   await attempt('global sysctls', () => ctx.kernel.apply(GLOBAL_SYSCTLS.map(([key, value]) => ({ op: 'sysctl.set', key, value }))));
+  // Veths a teardown retired before a crash: gone before any endpoint is restored.
+  await attempt('retired links', () => ctx.kernel.settle());
   for (const intent of [...ctx.repo.intents.values()]) {
     await attempt(`undo ${intent.what}`, async () => {
       await ctx.kernel.teardown(undoable(intent.ops)).catch((err: unknown) => ctx.log.warn({ err, intent: intent.what }, 'undo left errors'));

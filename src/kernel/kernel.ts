@@ -111,5 +111,12 @@ export interface Kernel {
    */
   openSocket(netns: string, family: 4 | 6, type: 'udp' | 'tcp', address: string, port: number, options?: OpenSocketOptions): number;
 
+  /**
+   * Resolves once links that teardowns retired instead of deleting (a veth
+   * whose peer was in a sandbox: down, renamed away, freed in batches off
+   * the daemon's thread) are really gone, including any an earlier run left.
+   */
+  settle(): Promise<void>;
+
   close(): Promise<void>;
 }

@@ -175,6 +175,11 @@ export class FakeKernel implements Kernel {
     );
   }
 
+  /** The fake deletes at once: nothing is ever left waiting. */
+  async settle(): Promise<void> {
+    this.checkOpen();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
   }

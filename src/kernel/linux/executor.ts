@@ -31,6 +31,12 @@ export interface LinuxExecutorDeps {
   sysctl: Sysctls;
   nft: Nft;
   logger?: KernelLogger;
+  /**
+   * Deferred deletion of a veth whose peer is in another namespace (reaper.ts):
+   * used for deletes that undo (teardown, rollback), never for a forward
+   * link.del, which must stay exactly undoable. Absent: delete at once.
+   */
+  retireVeth?: (hostName: string, peerNs: string, peerName: string) => Promise<boolean>;
 }
 
 type DeleteOp = Extract<KernelOp, { op: 'link.del' | 'addr.del' | 'route.del' | 'neigh.del' | 'fdb.del' }>;
@@ -148,6 +154,11 @@ export class LinuxExecutor implements OpExecutor {
         );
       }
       applied = { ...op, link: spec };
+    }
+    const peer = applied.link?.kind === 'veth' ? applied.link.veth : undefined;
+    const retire = this.deps.retireVeth;
+    if (retire && this.undoing && rtnl.netns === undefined && peer?.ns !== undefined && this.deps.registry.exists(peer.ns)) {
+      return { changed: await retire(op.name, peer.ns, peer.name), applied };
     }
     return { changed: await deleteLink(rtnl, op.name), applied };
   }

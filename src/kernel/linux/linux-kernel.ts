@@ -19,6 +19,7 @@ import type {
 } from '../kernel.js';
 import type { KernelOp } from '../ops.js';
 import { listAddresses } from './addresses.js';
+import { hasErrno } from './errno.js';
 import type { NetnsAddon } from './addon.js';
 import { type ExecutorPhase, LinuxExecutor } from './executor.js';
 import { probeFeatures } from './features.js';
@@ -28,6 +29,7 @@ import { listFdb, listNeighbours } from './neigh.js';
 import { NetnsRegistry } from './netns.js';
 import { Nft } from './nft.js';
 import { listRoutes } from './routes.js';
+import { LinkReaper, retireVeth } from './reaper.js';
 import { RtnlPool } from './rtnl.js';
 import { Sysctls } from './sysctl.js';
 
@@ -57,12 +59,19 @@ export class LinuxKernel implements Kernel {
   private readonly rtnl: RtnlPool;
   private readonly sysctls: Sysctls;
   private readonly nft: Nft;
+  private readonly reaper: LinkReaper;
   private featuresProbe: Promise<KernelFeatures> | undefined;
 
   constructor(private readonly deps: LinuxKernelDeps) {
     this.rtnl = new RtnlPool(deps.addon, deps.registry, deps.logger);
     this.sysctls = new Sysctls(deps.addon, deps.registry);
     this.nft = new Nft(deps.registry);
+    this.reaper = new LinkReaper(async (group) => {
+      await this.rtnl.get(undefined).deleteGroup(group).catch((err: unknown) => {
+        if (!hasErrno(err, 'ENODEV')) throw err;
+      });
+      return true;
+    }, deps.logger);
   }
 
   apply(ops: readonly KernelOp[], options: ApplyOptions = {}): Promise<KernelOp[]> {
@@ -139,13 +148,25 @@ export class LinuxKernel implements Kernel {
     return this.deps.addon.openSocketIn(fd, family, type === 'tcp' ? 1 : 2, address, port, options.reusePort === true);
   }
 
+  private readonly retire = async (hostName: string, peerNs: string, peerName: string): Promise<boolean> => {
+    const retired = await retireVeth(this.rtnl.get(undefined), hostName, this.rtnl.get(peerNs), peerName);
+    if (retired) this.reaper.schedule();
+    return retired;
+  };
+
   /** One per apply/teardown: it tracks whether it is undoing (see LinuxExecutor). */
   private executor(phase: ExecutorPhase): LinuxExecutor {
     const { registry, logger } = this.deps;
-    return new LinuxExecutor({ registry, rtnl: this.rtnl, sysctl: this.sysctls, nft: this.nft, logger }, phase);
+    return new LinuxExecutor({ registry, rtnl: this.rtnl, sysctl: this.sysctls, nft: this.nft, logger, retireVeth: this.retire }, phase);
+  }
+
+  /** Veths retired by teardowns (and any left by an earlier run) deleted. */
+  settle(): Promise<void> {
+    return this.reaper.settle();
   }
 
   async close(): Promise<void> {
+    await this.reaper.close();
     this.rtnl.close();
     this.deps.registry.close();
   }

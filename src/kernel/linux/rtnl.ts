@@ -147,6 +147,11 @@ export class Rtnl {
     return this.request(`delete link ${name}`, RTM.DELLINK, [ifinfomsg(), strAttr(IFLA.IFNAME, name)]);
   }
 
+  /** Deletes every link of `group` in this namespace in one request (ENODEV when there is none). */
+  deleteGroup(group: number): Promise<unknown> {
+    return this.request(`delete link group ${group}`, RTM.DELLINK, [ifinfomsg(), attr(IFLA.GROUP, u32(group))]);
+  }
+
   async addresses(): Promise<AddrMsg[]> {
     return (await this.dump('dump addresses', RTM.GETADDR, [ifaddrmsg({ family: 0 })])).map(decodeAddress);
   }
