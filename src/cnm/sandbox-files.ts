@@ -3,7 +3,7 @@
  * (/etc/netns/NAME/, bind-mounted over /etc/ for the command), so tools inside
  * a harness sandbox resolve names as they would in a container.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface SandboxFilesContent {
@@ -23,6 +23,9 @@ export interface SandboxFiles {
 }
 
 export class EtcNetnsFiles implements SandboxFiles {
+  /** What this daemon last wrote to each file: a connect rewrites hosts only, not all three. */
+  private readonly written = new Map<string, string>();
+
   constructor(
     private readonly hostResolvConf: string,
     private readonly baseDir = '/etc/netns',
@@ -31,13 +34,22 @@ export class EtcNetnsFiles implements SandboxFiles {
   write(netns: string, content: SandboxFilesContent): void {
     const dir = join(this.baseDir, netns);
     mkdirSync(dir, { recursive: true, mode: 0o755 });
-    atomicWrite(join(dir, 'resolv.conf'), renderResolvConf(content));
-    atomicWrite(join(dir, 'hosts'), renderHosts(content));
-    atomicWrite(join(dir, 'hostname'), `${content.hostname}\n`);
+    this.update(join(dir, 'resolv.conf'), renderResolvConf(content));
+    this.update(join(dir, 'hosts'), renderHosts(content));
+    this.update(join(dir, 'hostname'), `${content.hostname}\n`);
   }
 
   remove(netns: string): void {
-    rmSync(join(this.baseDir, netns), { recursive: true, force: true });
+    const dir = join(this.baseDir, netns);
+    for (const file of ['resolv.conf', 'hosts', 'hostname']) this.written.delete(join(dir, file));
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  /** Unchanged text is not written again, unless someone removed the file meanwhile. */
+  private update(path: string, text: string): void {
+    if (this.written.get(path) === text && existsSync(path)) return;
+    atomicWrite(path, text);
+    this.written.set(path, text);
   }
 
   hostResolv(): { nameservers: string[]; search: string[]; options: string[] } {
