@@ -36,7 +36,9 @@ export async function runChange(ctx: ControllerContext, change: PlannedChange): 
     pools: change.pools,
     ...(change.ipamDriver !== undefined && { ipamDriver: change.ipamDriver }),
   };
-  await ctx.repo.commit([{ kind: 'intent', put: intent }]);
+  // Not power-safe, and need not be: what an intent guards (kernel state) does not survive a
+  // reboot either; a crash of the daemon finds it (saves an fsync per change).
+  await ctx.repo.commit([{ kind: 'intent', put: intent }], { durable: false });
   const ops = change.firewall ? [...change.ops, change.firewall.op] : change.ops;
   let applied: KernelOp[];
   try {

@@ -3,7 +3,7 @@
  * daemon is the only writer of its `cnm/` keys, so the view is loaded once at
  * start and every change is written through (one store transaction per change).
  */
-import type { Store, TxnOp } from '../store/store.js';
+import type { Store, TxnOp, TxnOptions } from '../store/store.js';
 import type { EndpointRecord, IntentRecord, NetworkRecord, SandboxRecord } from './records.js';
 
 const PREFIX = 'cnm/';
@@ -44,13 +44,13 @@ export class Repository {
   }
 
   /** Write several changes in one store transaction, then update the view. */
-  async commit(changes: readonly Change[]): Promise<void> {
+  async commit(changes: readonly Change[], options?: TxnOptions): Promise<void> {
     const ops: TxnOp[] = changes.map((c) =>
       'put' in c
         ? { type: 'put', key: key(c.kind, c.put.id), value: JSON.stringify(c.put) }
         : { type: 'delete', key: key(c.kind, c.remove) },
     );
-    await this.store.txn(ops);
+    await this.store.txn(ops, options);
     for (const c of changes) {
       if ('put' in c) this.map(c.kind).set(c.put.id, c.put as never);
       else this.map(c.kind).delete(c.remove);

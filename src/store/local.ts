@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ErrorCodes, WeftError } from '../errors/index.js';
 import { checkExpected } from './memory.js';
-import type { Entry, PutOptions, Store, TxnOp, WatchEvent } from './store.js';
+import type { Entry, PutOptions, Store, TxnOp, TxnOptions, WatchEvent } from './store.js';
 import { WatchHub } from './watch-hub.js';
 
 const SCHEMA = `
@@ -68,13 +68,19 @@ export class LocalStore implements Store {
     return this.statements.list.all(prefix, prefixEnd(prefix));
   }
 
-  async txn(ops: readonly TxnOp[]): Promise<number> {
+  async txn(ops: readonly TxnOp[], options: TxnOptions = {}): Promise<number> {
     let result: { revision: number; events: WatchEvent[] };
+    // In WAL mode synchronous=NORMAL appends the commit to the log without an fsync: safe
+    // from a process crash; the next FULL commit's fsync covers it (the log is sequential).
+    const lazy = options.durable === false;
     try {
+      if (lazy) this.db.pragma('synchronous = NORMAL');
       result = this.commit(ops);
     } catch (err) {
       if (err instanceof WeftError) throw err;
       throw storeError(`store write failed: ${(err as Error).message}`, err);
+    } finally {
+      if (lazy) this.db.pragma('synchronous = FULL');
     }
     this.hub.publish(result.events);
     return result.revision;

@@ -20,6 +20,17 @@ export interface PutOptions {
   expectVersion?: number;
 }
 
+export interface TxnOptions {
+  /**
+   * true (the default): the commit survives power loss. false: it survives a
+   * crash of this process, and becomes power-safe with the next durable
+   * commit (commits become durable in order, never a later one without an
+   * earlier one). For records whose meaning dies with a reboot anyway, such
+   * as the controller's intents, which guard kernel state.
+   */
+  durable?: boolean;
+}
+
 export type TxnOp =
   | { type: 'put'; key: string; value: string; expectVersion?: number }
   | { type: 'delete'; key: string; expectVersion?: number };
@@ -40,7 +51,7 @@ export interface Store {
    * All ops or none: every expectVersion is checked first; one mismatch fails
    * the whole transaction with WEFT_STORE_CONFLICT. Returns the revision of the commit.
    */
-  txn(ops: readonly TxnOp[]): Promise<number>;
+  txn(ops: readonly TxnOp[], options?: TxnOptions): Promise<number>;
   /** Events for keys under `prefix`, after they are durable. Returns an unsubscribe function. */
   watch(prefix: string, listener: (event: WatchEvent) => void): () => void;
   close(): Promise<void>;

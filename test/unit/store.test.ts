@@ -115,13 +115,27 @@ describe('LocalStore durability', () => {
     await second.close();
   });
 
+  it('commits durable:false without an fsync and goes back to synchronous=FULL after it, even when it fails', async () => {
+    const store = new LocalStore(join(tempDir(), 'lazy.db'));
+    const db = (store as unknown as { db: Database.Database }).db;
+    const mode = () => db.pragma('synchronous', { simple: true });
+    expect(mode()).toBe(2);
+    const v = await store.txn([{ type: 'put', key: 'lazy/a', value: '1' }], { durable: false });
+    expect(await store.get('lazy/a')).toEqual({ key: 'lazy/a', value: '1', version: v });
+    expect(mode()).toBe(2);
+    await expect(store.txn([{ type: 'put', key: 'lazy/a', value: '2', expectVersion: 0 }], { durable: false })).rejects.toMatchObject({ code: 'WEFT_STORE_CONFLICT' });
+    expect(mode()).toBe(2);
+    await store.close();
+  });
+
   it('loses no acknowledged write and tears no transaction when the writer is killed -9', async () => {
     const writer = new URL('../fixtures/store-writer.mjs', import.meta.url).pathname;
     const built = new URL('../../dist/src/store/local.js', import.meta.url).pathname;
     if (!existsSync(built)) throw new Error('dist/ is missing: run `npm run build` before the tests (npm test does)');
     const path = join(tempDir(), 'crash.db');
     for (let round = 0; round < 3; round++) {
-      const acked = await runUntilKilled(writer, path, 150 + round * 100);
+      // rounds 1 and 2 mix in durable:false commits, which must survive a process kill just the same
+      const acked = await runUntilKilled(writer, path, 150 + round * 100, round > 0 ? 'mixed' : 'durable');
       const db = new Database(path, { readonly: true });
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
       const row = (key: string) => db.prepare('SELECT value FROM kv WHERE key = ?').get(key) as { value: string };
@@ -138,9 +152,9 @@ describe('LocalStore durability', () => {
 });
 
 /** Start the writer, let it acknowledge at least `minAcks` writes, SIGKILL it; returns the last acknowledged counter. */
-function runUntilKilled(writer: string, path: string, minAcks: number): Promise<number> {
+function runUntilKilled(writer: string, path: string, minAcks: number, mode: 'durable' | 'mixed'): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [writer, path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [writer, path, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
     let last = 0;
     let buffered = '';
     let stderr = '';
