@@ -3,7 +3,7 @@
  * (/etc/netns/NAME/, bind-mounted over /etc/ for the command), so tools inside
  * a harness sandbox resolve names as they would in a container.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface SandboxFilesContent {
@@ -48,7 +48,7 @@ export class EtcNetnsFiles implements SandboxFiles {
   /** Unchanged text is not written again, unless someone removed the file meanwhile. */
   private update(path: string, text: string): void {
     if (this.written.get(path) === text && existsSync(path)) return;
-    atomicWrite(path, text);
+    writeInPlace(path, text);
     this.written.set(path, text);
   }
 
@@ -95,8 +95,21 @@ export function renderHosts(c: SandboxFilesContent): string {
   return `${lines.join('\n')}\n`;
 }
 
-function atomicWrite(path: string, text: string): void {
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o644 });
-  renameSync(tmp, path);
+/** Overwrite from the start, then cut to length (never truncating to 0 first, which makes ext4 flush on close). */
+function writeInPlace(path: string, text: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r+');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    writeFileSync(path, text, { mode: 0o644 });
+    return;
+  }
+  try {
+    const bytes = Buffer.from(text);
+    writeSync(fd, bytes, 0, bytes.length, 0);
+    ftruncateSync(fd, bytes.length);
+  } finally {
+    closeSync(fd);
+  }
 }

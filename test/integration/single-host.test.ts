@@ -3,7 +3,8 @@
  * by the built `weft` CLI, checked with `ip -j`, `nft -j` and real traffic.
  * An "outside" namespace stands for another machine on the host's uplink.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import type net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLinuxKernel, type LinuxKernel } from '../../src/kernel/linux/index.js';
@@ -203,6 +204,17 @@ describe('single host', () => {
     expect(resolv.stdout).not.toContain('192.0.2.53');
     expect((await inspect('sandbox', f)).Dns).toEqual(['192.0.2.53']);
     expect(resolv.stdout).toContain('search example.test');
+    // A process already running in the sandbox (its hosts bind-mounted at exec) sees a connect's new address.
+    const sleeper = spawn('ip', ['netns', 'exec', f, 'sleep', '30'], { stdio: 'ignore' });
+    try {
+      const seen = `/proc/${sleeper.pid}/root/etc/hosts`;
+      await waitFor(() => existsSync(seen) && readFileSync(seen, 'utf8').includes(`${addr}\tweb1`));
+      await ok('network', 'connect', 'n2', f);
+      const addr2 = (await inspect('sandbox', f)).Networks.n2.IPAddress;
+      expect(readFileSync(seen, 'utf8')).toContain(`${addr2}\tweb1`);
+    } finally {
+      sleeper.kill('SIGKILL');
+    }
     await ok('sandbox', 'rm', f);
     expect(execFileSync('ls', ['/etc/netns'], { encoding: 'utf8' }).split('\n')).not.toContain(f);
   });
@@ -252,3 +264,12 @@ describe('single host', () => {
     expect((await ok('network', 'ls', '-q')).trim().split('\n')).toHaveLength(7);
   });
 });
+
+/** Polls `check` until it holds (10 s at most). */
+async function waitFor(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within 10 s: ${check.toString()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
