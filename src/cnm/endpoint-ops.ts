@@ -123,7 +123,8 @@ async function allocateIn(ipam: Ipam, subnets: SubnetData[], preferred: string |
     }
     target = match;
   }
-  const res = await ipam.requestAddress({ poolId: target.poolId, address: preferred });
+  // Not fsynced alone: the endpoint's commit (or the intent's undo) follows, durable.
+  const res = await ipam.requestAddress({ poolId: target.poolId, address: preferred, durable: false });
   return { poolId: target.poolId, address: res.address };
 }
 

@@ -172,9 +172,10 @@ export class DefaultIpam implements Ipam {
     const gateway = options[REQUEST_ADDRESS_TYPE] === GATEWAY_REQUEST_TYPE;
     const mac = options[MAC_ADDRESS_OPTION] || undefined;
     const value = encodeAddressRecord({ kind: gateway ? 'gateway' : 'address', mac });
+    const durable = req.durable !== false;
     const ip = req.address
-      ? await this.allocatePreferred(pool, req.address, value)
-      : await this.allocateFree(pool, gateway, value);
+      ? await this.allocatePreferred(pool, req.address, value, durable)
+      : await this.allocateFree(pool, gateway, value, durable);
     return { address: `${ip}/${pool.cidr.prefix}`, data: {} };
   }
 
@@ -257,16 +258,16 @@ export class DefaultIpam implements Ipam {
   }
 
   /** Next free address (round-robin), or for a gateway the lowest free one of the whole pool. */
-  private async allocateFree(pool: AddressPool, gateway: boolean, value: string): Promise<string> {
+  private async allocateFree(pool: AddressPool, gateway: boolean, value: string, durable: boolean): Promise<string> {
     for (;;) {
       const offset = gateway ? pool.reserveFirst() : pool.reserveNext();
       if (offset === undefined) throw poolExhausted(pool.id);
       const ip = pool.addressAt(offset);
-      if (await this.persistAddress(pool, offset, ip, value)) return ip;
+      if (await this.persistAddress(pool, offset, ip, value, durable)) return ip;
     }
   }
 
-  private async allocatePreferred(pool: AddressPool, address: string, value: string): Promise<string> {
+  private async allocatePreferred(pool: AddressPool, address: string, value: string, durable: boolean): Promise<string> {
     const offset = pool.offsetOf(address);
     pool.checkAssignable(offset, address);
     const ip = pool.addressAt(offset);
@@ -275,7 +276,7 @@ export class DefaultIpam implements Ipam {
       const held = pool.isReleasing(offset) || (await this.state.addressExists(pool.id, ip));
       if (held) throw addressInUse(ip, pool.id);
     }
-    if (!(await this.persistAddress(pool, offset, ip, value))) throw addressInUse(ip, pool.id);
+    if (!(await this.persistAddress(pool, offset, ip, value, durable))) throw addressInUse(ip, pool.id);
     return ip;
   }
 
@@ -284,9 +285,9 @@ export class DefaultIpam implements Ipam {
    * conflict (another instance holds it: it stays marked used here); any
    * other failure undoes the reservation and throws.
    */
-  private async persistAddress(pool: AddressPool, offset: bigint, ip: string, value: string): Promise<boolean> {
+  private async persistAddress(pool: AddressPool, offset: bigint, ip: string, value: string, durable: boolean): Promise<boolean> {
     try {
-      await this.state.putAddress(pool.id, ip, value);
+      await this.state.putAddress(pool.id, ip, value, durable);
     } catch (err) {
       if (isWeftError(err, ErrorCodes.STORE_CONFLICT)) return false;
       pool.unreserve(offset);

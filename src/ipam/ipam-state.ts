@@ -172,8 +172,8 @@ export class IpamState {
   }
 
   /** Creates an address key; throws WEFT_STORE_CONFLICT if someone holds it. */
-  async putAddress(poolId: string, ip: string, value: string): Promise<void> {
-    await this.store.put(this.addressPrefix(poolId) + ip, value, { expectVersion: 0 });
+  async putAddress(poolId: string, ip: string, value: string, durable = true): Promise<void> {
+    await this.store.put(this.addressPrefix(poolId) + ip, value, { expectVersion: 0, durable });
   }
 
   async deleteAddress(poolId: string, ip: string): Promise<void> {

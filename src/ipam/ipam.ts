@@ -34,6 +34,13 @@ export interface AddressRequest {
   address?: string;
   /** Options, as the engine sends them: RequestAddressType=com.docker.network.gateway for the gateway, com.docker.network.endpoint.macaddress, … */
   options?: Record<string, string>;
+  /**
+   * weft's own callers only (never from the plugin protocol): false when the
+   * caller next commits a durable record that names the address, or gives
+   * it back; the allocation then needs no fsync of its own (store
+   * TxnOptions.durable). Absent: durable.
+   */
+  durable?: boolean;
 }
 
 export interface AddressResponse {

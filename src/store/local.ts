@@ -56,7 +56,7 @@ export class LocalStore implements Store {
   }
 
   async put(key: string, value: string, options: PutOptions = {}): Promise<number> {
-    return this.txn([{ type: 'put', key, value, expectVersion: options.expectVersion }]);
+    return this.txn([{ type: 'put', key, value, expectVersion: options.expectVersion }], { durable: options.durable });
   }
 
   async delete(key: string, options: PutOptions = {}): Promise<void> {

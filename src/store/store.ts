@@ -18,6 +18,8 @@ export interface PutOptions {
    * this one; 0 means "the key must not exist". Absent: unconditional.
    */
   expectVersion?: number;
+  /** As TxnOptions.durable. */
+  durable?: boolean;
 }
 
 export interface TxnOptions {

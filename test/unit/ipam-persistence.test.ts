@@ -91,6 +91,26 @@ describe('DefaultIpam persistence and concurrency', () => {
     ]);
   });
 
+  it('writes an address durably unless its caller says a durable commit follows (durable: false)', async () => {
+    const store = new MemoryStore();
+    const puts: { key: string; durable: boolean | undefined }[] = [];
+    const put = store.put.bind(store);
+    store.put = (key, value, options) => {
+      puts.push({ key, durable: options?.durable });
+      return put(key, value, options);
+    };
+    const ipam = await DefaultIpam.open({ store });
+    const { poolId } = await ipam.requestPool({ addressSpace: LOCAL, pool: '10.8.0.0/24' });
+    await ipam.requestAddress({ poolId });
+    await ipam.requestAddress({ poolId, durable: false });
+    await ipam.requestAddress({ poolId, address: '10.8.0.77', durable: false });
+    expect(puts.filter((p) => p.key.includes('/addr/'))).toEqual([
+      { key: expect.stringMatching(/\/10\.8\.0\.1$/), durable: true },
+      { key: expect.stringMatching(/\/10\.8\.0\.2$/), durable: false },
+      { key: expect.stringMatching(/\/10\.8\.0\.77$/), durable: false },
+    ]);
+  });
+
   it('never hands out one address twice to 1000 concurrent requests', async () => {
     const store = new MemoryStore();
     const ipam = await DefaultIpam.open({ store });
