@@ -174,7 +174,10 @@ export async function disconnect(ctx: ControllerContext, networkRef: string, san
     changes.push({ kind: 'endpoint', put: { ...handover.endpoint, gatewayProvider: true, ops: [...handover.endpoint.ops, ...routes] } });
   }
   if (sandbox !== sb) changes.push({ kind: 'sandbox', put: sandbox });
-  await repo.commit(changes);
+  // No fsync of its own: the release below fsyncs it (commits become durable in order). A
+  // power loss in between loses the sandbox itself anyway, and the next start gives back
+  // any address no record holds (reconcile).
+  await repo.commit(changes, { durable: false });
   await releaseHoldings(ctx, {
     addresses: [
       ...(ep.poolV4 && ep.addressV4 ? [{ poolId: ep.poolV4, address: ep.addressV4.split('/')[0]! }] : []),

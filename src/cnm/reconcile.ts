@@ -12,7 +12,8 @@ import type { ControllerContext } from './context.js';
 import { restoreEngineEndpoints } from './engine-sweep.js';
 import { createNetwork } from './network-ops.js';
 import { releaseHoldings } from './plan-runner.js';
-import type { SandboxRecord } from './records.js';
+import { ipamFor } from './plugins.js';
+import type { NetworkRecord, SandboxRecord } from './records.js';
 import type { Change } from './repository.js';
 import { refreshSandboxFiles } from './sandbox-content.js';
 import { removeSandbox } from './sandbox-ops.js';
@@ -21,6 +22,8 @@ export interface ReconcileReport {
   intentsUndone: string[];
   sandboxesGone: string[];
   orphanLinks: string[];
+  /** `address in poolId`: allocated in a weft network's pool, held by no record (a crash between a commit and a release). */
+  addressesFreed: string[];
   errors: string[];
 }
 
@@ -28,7 +31,7 @@ export interface ReconcileReport {
 const GLOBAL_SYSCTLS: readonly [string, string][] = [['net.ipv4.ip_forward', '1']];
 
 export async function reconcile(ctx: ControllerContext, opts: { defaultBridgeName: string }): Promise<ReconcileReport> {
-  const report: ReconcileReport = { intentsUndone: [], sandboxesGone: [], orphanLinks: [], errors: [] };
+  const report: ReconcileReport = { intentsUndone: [], sandboxesGone: [], orphanLinks: [], addressesFreed: [], errors: [] };
   const attempt = async (what: string, fn: () => Promise<unknown>) => {
     try {
       await fn();
@@ -58,6 +61,7 @@ export async function reconcile(ctx: ControllerContext, opts: { defaultBridgeNam
       report.intentsUndone.push(`create sandbox ${sb.name}`);
     });
   }
+  for (const net of ctx.repo.networks.values()) await attempt(`addresses of network ${net.name}`, () => freeUnownedAddresses(ctx, net, report));
   for (const net of ctx.repo.networks.values()) await attempt(`restore network ${net.name}`, () => ctx.kernel.apply(net.ops));
   for (const ep of ctx.repo.endpoints.values()) {
     if (ep.origin !== 'engine') await attempt(`restore endpoint ${ep.id}`, () => ctx.kernel.apply(ep.ops));
@@ -80,6 +84,31 @@ export async function reconcile(ctx: ControllerContext, opts: { defaultBridgeNam
 /** Ops of an intent that can be undone without knowing what they replaced. */
 function undoable(ops: KernelOp[]): KernelOp[] {
   return ops.filter((op) => !((op.op === 'link.set' || op.op === 'sysctl.set') && op.prev === undefined));
+}
+
+/**
+ * Addresses of a weft network's pools that no record holds: not its
+ * gateways or aux addresses, not an endpoint's. Only weft's own networks
+ * (the engine holds addresses of its networks before any endpoint names
+ * them) and only an IPAM that can list what it handed out.
+ */
+async function freeUnownedAddresses(ctx: ControllerContext, net: NetworkRecord, report: ReconcileReport): Promise<void> {
+  if (net.origin === 'engine') return;
+  const ipam = await ipamFor(ctx, net.ipamDriver);
+  if (!ipam.allocatedAddresses) return;
+  const held = new Set<string>(net.reserved.map((r) => `${r.poolId} ${r.address}`));
+  for (const s of [...net.v4, ...net.v6]) if (s.gateway) held.add(`${s.poolId} ${s.gateway.split('/')[0]}`);
+  for (const ep of ctx.repo.endpointsOf({ networkId: net.id })) {
+    if (ep.poolV4 && ep.addressV4) held.add(`${ep.poolV4} ${ep.addressV4.split('/')[0]}`);
+    if (ep.poolV6 && ep.addressV6) held.add(`${ep.poolV6} ${ep.addressV6.split('/')[0]}`);
+  }
+  for (const { poolId } of [...net.v4, ...net.v6]) {
+    for (const { address } of await ipam.allocatedAddresses(poolId)) {
+      if (held.has(`${poolId} ${address}`)) continue;
+      await ipam.releaseAddress(poolId, address);
+      report.addressesFreed.push(`${address} in ${poolId}`);
+    }
+  }
 }
 
 /** A sandbox whose namespace vanished (deleted by hand, or a reboot): forget it and give its addresses back. */

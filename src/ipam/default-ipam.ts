@@ -204,6 +204,12 @@ export class DefaultIpam implements Ipam {
     }
   }
 
+  async allocatedAddresses(poolId: string): Promise<{ address: string; gateway: boolean }[]> {
+    return (await this.state.listAddressKinds(poolId))
+      .filter((a) => a.kind !== 'reserved')
+      .map((a) => ({ address: a.ip, gateway: a.kind === 'gateway' }));
+  }
+
   /** The pools this instance knows, for diagnostics. */
   listPools(): PoolInfo[] {
     return this.registry.all().map(poolInfo);

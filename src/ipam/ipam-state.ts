@@ -138,6 +138,12 @@ export class IpamState {
     return (await this.store.list(prefix)).map((e) => ({ ip: e.key.slice(prefix.length), version: e.version }));
   }
 
+  /** The allocated addresses of one pool with what they were allocated as; an unreadable record counts as 'reserved'. */
+  async listAddressKinds(poolId: string): Promise<{ ip: string; kind: AddressKind }[]> {
+    const prefix = this.addressPrefix(poolId);
+    return (await this.store.list(prefix)).map((e) => ({ ip: e.key.slice(prefix.length), kind: addressKindOf(e.value) }));
+  }
+
   async spaceVersion(space: string): Promise<number> {
     return (await this.store.get(this.spaceKey(space)))?.version ?? 0;
   }
@@ -230,6 +236,16 @@ export class IpamState {
 
 /** Store values of address keys; the common one is a constant string. */
 const PLAIN_ADDRESS_VALUE = JSON.stringify({ kind: 'address' });
+
+function addressKindOf(value: string): AddressKind {
+  if (value === PLAIN_ADDRESS_VALUE) return 'address';
+  try {
+    const kind = (JSON.parse(value) as { kind?: unknown }).kind;
+    return kind === 'address' || kind === 'gateway' ? kind : 'reserved';
+  } catch {
+    return 'reserved';
+  }
+}
 
 export function encodeAddressRecord(record: AddressRecord): string {
   return record.kind === 'address' && record.mac === undefined ? PLAIN_ADDRESS_VALUE : JSON.stringify(record);

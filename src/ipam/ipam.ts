@@ -55,6 +55,12 @@ export interface Ipam {
   releasePool(poolId: string): Promise<void>;
   requestAddress(req: AddressRequest): Promise<AddressResponse>;
   releaseAddress(poolId: string, address: string): Promise<void>;
+  /**
+   * The addresses a pool has handed out (gateways included, addresses the
+   * pool reserved itself not), for the restart's check that each has an
+   * owner. Absent where the IPAM cannot tell (a remote one).
+   */
+  allocatedAddresses?(poolId: string): Promise<{ address: string; gateway: boolean }[]>;
 }
 
 export const GATEWAY_REQUEST_TYPE = 'com.docker.network.gateway';

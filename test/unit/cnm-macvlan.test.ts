@@ -181,7 +181,7 @@ describe('the macvlan host shim through the controller', () => {
     const store = d.store;
     const ipam = await DefaultIpam.open({ store });
     const { report } = await Controller.start({ store, kernel: d.kernel, ipam, drivers: builtinDrivers(), files: new MemorySandboxFiles(), log: pino({ level: 'silent' }) });
-    expect(report).toEqual({ intentsUndone: [], sandboxesGone: [], orphanLinks: [], errors: [] });
+    expect(report).toEqual({ intentsUndone: [], sandboxesGone: [], orphanLinks: [], addressesFreed: [], errors: [] });
     expect((await state(d)).kernel).toEqual(before.kernel);
   });
 

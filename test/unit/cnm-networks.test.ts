@@ -40,7 +40,7 @@ describe('controller start', () => {
     expect(await d.kernel.addresses()).toContainEqual({ dev: 'weft0', cidr: `${gateway}/${prefix}`, family: 4 });
     expect(nets[1]!.IPAM.Config).toEqual([]);
     expect(nets[2]!.IPAM.Config).toEqual([]);
-    expect(d.report).toEqual({ intentsUndone: [], sandboxesGone: [], orphanLinks: [], errors: [] });
+    expect(d.report).toEqual({ intentsUndone: [], sandboxesGone: [], orphanLinks: [], addressesFreed: [], errors: [] });
   });
 
   it('turns on IPv4 forwarding in the daemon namespace', async () => {

@@ -46,7 +46,7 @@ describe('restart', () => {
     await d.controller.createSandbox({ name: 'web', networks: ['front', 'back'], publish: ['8080:80'] });
     const before = await state(d);
     d = await restart(d);
-    expect(d.report).toEqual({ intentsUndone: [], sandboxesGone: [], orphanLinks: [], errors: [] });
+    expect(d.report).toEqual({ intentsUndone: [], sandboxesGone: [], orphanLinks: [], addressesFreed: [], errors: [] });
     expect(await state(d)).toEqual(before);
   });
   it('after a reboot (same store, a fresh kernel) remakes the networks and forgets the sandboxes', async () => {
@@ -55,7 +55,7 @@ describe('restart', () => {
     await d.controller.stop();
     d.ipam.close();
     d = await startDaemon({ store: d.store, kernel: fresh, files: d.files });
-    expect(d.report).toEqual({ intentsUndone: [], sandboxesGone: ['web'], orphanLinks: [], errors: [] });
+    expect(d.report).toEqual({ intentsUndone: [], sandboxesGone: ['web'], orphanLinks: [], addressesFreed: [], errors: [] });
     expect(await fresh.sysctlGet('net.ipv4.ip_forward')).toBe('1');
     const bridges = (await fresh.links()).filter((l) => l.kind === 'bridge').map((l) => l.name);
     expect(bridges.sort()).toEqual(['br-back', 'br-front', 'weft0']);
@@ -81,7 +81,7 @@ describe('intents left by a crash', () => {
     expect(await state(d)).not.toEqual(before);
 
     d = await restart(d);
-    expect(d.report).toEqual({ intentsUndone: ['create network crash'], sandboxesGone: [], orphanLinks: [], errors: [] });
+    expect(d.report).toEqual({ intentsUndone: ['create network crash'], sandboxesGone: [], orphanLinks: [], addressesFreed: [], errors: [] });
     expect(await state(d)).toEqual(before);
     expect(await d.store.list('cnm/intent/')).toEqual([]);
     const net = await d.controller.createNetwork({ name: 'crash', subnets: ['10.9.0.0/24'], gateways: ['10.9.0.1'] });
@@ -136,7 +136,7 @@ describe('kernel objects changed behind weft\'s back', () => {
     await d.kernel.apply([{ op: 'netns.del', name: 'web' }]);
 
     d = await restart(d);
-    expect(d.report).toEqual({ intentsUndone: [], sandboxesGone: ['web'], orphanLinks: [], errors: [] });
+    expect(d.report).toEqual({ intentsUndone: [], sandboxesGone: ['web'], orphanLinks: [], addressesFreed: [], errors: [] });
     await expect(d.controller.inspectSandbox('web')).rejects.toMatchObject({ code: 'WEFT_SANDBOX_NOT_FOUND' });
     expect((await d.controller.inspectNetwork('front')).Containers).toEqual({});
     expect(d.files.get('web')).toBeUndefined();
@@ -196,5 +196,30 @@ describe('kernel objects changed behind weft\'s back', () => {
     expect(d.report.orphanLinks).toEqual(['br-back']);
     expect(await names(d.kernel)).not.toContain('br-back');
     await d.controller.createNetwork({ name: 'back', subnets: ['10.6.0.0/24'], options: { 'com.docker.network.bridge.name': 'br-back' } });
+  });
+});
+
+describe('addresses nobody holds', () => {
+  it('are given back at the next start: a crash between an endpoint\'s removal and its address\'s release', async () => {
+    await d.controller.createNetwork({ name: 'aux', subnets: ['10.7.0.0/24'], auxAddresses: { printer: '10.7.0.9' } });
+    const web = await d.controller.createSandbox({ name: 'web', networks: ['front', 'aux'] });
+    // The endpoint's record went, the daemon died before its address went back to IPAM:
+    // here, an address allocated in the pool with no record naming it.
+    const frontNet = d.ipam.listPools().find((p) => p.pool === '10.5.0.0/24')!;
+    const leaked = await d.ipam.requestAddress({ poolId: frontNet.poolId, address: '10.5.0.200' });
+    const before = await d.ipam.allocatedAddresses(frontNet.poolId);
+    expect(before.map((a) => a.address)).toContain('10.5.0.200');
+
+    d = await restart(d);
+    expect(d.report.addressesFreed).toEqual([`${leaked.address.split('/')[0]} in ${frontNet.poolId}`]);
+    expect(d.report.errors).toEqual([]);
+    // gateways, aux addresses and the sandbox's own addresses stay allocated
+    const after = (await d.ipam.allocatedAddresses(frontNet.poolId)).map((a) => a.address).sort();
+    expect(after).toEqual(['10.5.0.1', web.Networks.front!.IPAddress].sort());
+    const auxPool = d.ipam.listPools().find((p) => p.pool === '10.7.0.0/24')!;
+    expect((await d.ipam.allocatedAddresses(auxPool.poolId)).map((a) => a.address).sort()).toEqual(['10.7.0.1', '10.7.0.9', web.Networks.aux!.IPAddress].sort());
+    // and a second start finds nothing more to free
+    d = await restart(d);
+    expect(d.report.addressesFreed).toEqual([]);
   });
 });
