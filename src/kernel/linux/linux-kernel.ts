@@ -149,9 +149,12 @@ export class LinuxKernel implements Kernel {
   }
 
   private readonly retire = async (hostName: string, peerNs: string, peerName: string): Promise<boolean> => {
-    const retired = await retireVeth(this.rtnl.get(undefined), hostName, this.rtnl.get(peerNs), peerName);
-    if (retired) this.reaper.schedule();
-    return retired;
+    try {
+      return await retireVeth(this.rtnl.get(undefined), hostName, this.rtnl.get(peerNs), peerName);
+    } finally {
+      // Even after a failure the host end may be in the group already.
+      this.reaper.schedule();
+    }
   };
 
   /** One per apply/teardown: it tracks whether it is undoing (see LinuxExecutor). */

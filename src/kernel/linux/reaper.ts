@@ -68,18 +68,25 @@ interface Reply {
  * into RETIRED_LINK_GROUP. false when the host end is already gone.
  */
 export async function retireVeth(hostRtnl: Rtnl, hostName: string, peerRtnl: Rtnl, peerName: string): Promise<boolean> {
-  const peer = await peerRtnl.linkByName(peerName).catch((err: unknown) => {
+  // The two ends are in different namespaces: both at once.
+  const [, hostRetired] = await Promise.all([renamePeer(peerRtnl, peerName), moveToRetiredGroup(hostRtnl, hostName)]);
+  return hostRetired;
+}
+
+async function renamePeer(rtnl: Rtnl, name: string): Promise<void> {
+  const peer = await rtnl.linkByName(name).catch((err: unknown) => {
     // The sandbox's namespace went away under us: its end went with it.
     if (hasErrno(err, 'ENODEV', 'ENOENT', 'EBADF')) return undefined;
     throw err;
   });
-  if (peer) {
-    const rename = () => peerRtnl.setLink({ index: peer.index }, [strAttr(IFLA.IFNAME, `weftrm${peer.index}`)]);
-    if ((peer.flags & IFF_UP) !== 0) await peerRtnl.setLink({ index: peer.index, flags: 0, change: IFF_UP }, []);
-    await rename();
-  }
+  if (!peer) return;
+  if ((peer.flags & IFF_UP) !== 0) await rtnl.setLink({ index: peer.index, flags: 0, change: IFF_UP }, []);
+  await rtnl.setLink({ index: peer.index }, [strAttr(IFLA.IFNAME, `weftrm${peer.index}`)]);
+}
+
+async function moveToRetiredGroup(rtnl: Rtnl, name: string): Promise<boolean> {
   try {
-    await hostRtnl.setLink({}, [strAttr(IFLA.IFNAME, hostName), attr(IFLA.GROUP, u32(RETIRED_LINK_GROUP))]);
+    await rtnl.setLink({}, [strAttr(IFLA.IFNAME, name), attr(IFLA.GROUP, u32(RETIRED_LINK_GROUP))]);
     return true;
   } catch (err) {
     if (hasErrno(err, 'ENODEV')) return false;
