@@ -18,7 +18,7 @@ export interface PluginLookup {
   ipamDriver(name: string): Promise<Ipam>;
 }
 
-const BUILTIN_IPAM = 'default';
+export const BUILTIN_IPAM = 'default';
 
 /** The network driver called `name`: built-ins win, as in dockerd. */
 export async function loadDriver(ctx: ControllerContext, name: string): Promise<Driver> {

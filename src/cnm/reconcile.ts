@@ -12,7 +12,7 @@ import type { ControllerContext } from './context.js';
 import { restoreEngineEndpoints } from './engine-sweep.js';
 import { createNetwork } from './network-ops.js';
 import { releaseHoldings } from './plan-runner.js';
-import { ipamFor } from './plugins.js';
+import { BUILTIN_IPAM } from './plugins.js';
 import type { NetworkRecord, SandboxRecord } from './records.js';
 import type { Change } from './repository.js';
 import { refreshSandboxFiles } from './sandbox-content.js';
@@ -90,11 +90,12 @@ function undoable(ops: KernelOp[]): KernelOp[] {
  * Addresses of a weft network's pools that no record holds: not its
  * gateways or aux addresses, not an endpoint's. Only weft's own networks
  * (the engine holds addresses of its networks before any endpoint names
- * them) and only an IPAM that can list what it handed out.
+ * them) and only with the built-in IPAM, which can list what it handed out.
  */
 async function freeUnownedAddresses(ctx: ControllerContext, net: NetworkRecord, report: ReconcileReport): Promise<void> {
-  if (net.origin === 'engine') return;
-  const ipam = await ipamFor(ctx, net.ipamDriver);
+  // The built-in IPAM only: a remote one is not woken up at start (it cannot list anyway).
+  if (net.origin === 'engine' || (net.ipamDriver && net.ipamDriver !== BUILTIN_IPAM)) return;
+  const ipam = ctx.ipam;
   if (!ipam.allocatedAddresses) return;
   const held = new Set<string>(net.reserved.map((r) => `${r.poolId} ${r.address}`));
   for (const s of [...net.v4, ...net.v6]) if (s.gateway) held.add(`${s.poolId} ${s.gateway.split('/')[0]}`);
