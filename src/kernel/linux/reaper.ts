@@ -103,6 +103,9 @@ export class LinkReaper {
   private running: Promise<void> | undefined;
   /** Links retired after the running pass began: another pass follows it. */
   private again = false;
+  /** This process retired something: passes go to the worker from then on. */
+  private retiring = false;
+  private closed = false;
 
   constructor(
     /** Main-thread fallback when the worker cannot run (slow, but the links still go). */
@@ -112,6 +115,8 @@ export class LinkReaper {
 
   /** Something was retired: a pass starts now, or right after the running one. */
   schedule(): void {
+    if (this.closed) return;
+    this.retiring = true;
     if (this.running) {
       this.again = true;
       return;
@@ -119,13 +124,23 @@ export class LinkReaper {
     this.running = this.loop();
   }
 
-  /** Resolves when every link retired before the call has been deleted. */
+  /**
+   * Resolves when every link retired before the call has been deleted. Before
+   * this process retired anything (a start after a crash) the group is
+   * deleted on the main thread: usually there is nothing (one quick ENODEV),
+   * and no worker is started for it.
+   */
   async settle(): Promise<void> {
+    if (!this.retiring) {
+      await this.deleteHere();
+      return;
+    }
     this.schedule();
     while (this.running) await this.running;
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     while (this.running) await this.running;
     const worker = this.worker;
     this.worker = undefined;
@@ -151,6 +166,10 @@ export class LinkReaper {
     } catch (err) {
       this.logger?.warn({ err }, 'reaper worker unavailable; deleting retired links on the main thread');
     }
+    await this.deleteHere();
+  }
+
+  private async deleteHere(): Promise<void> {
     await this.deleteGroupHere(RETIRED_LINK_GROUP).catch((err: unknown) => this.logger?.warn({ err }, 'retired links not deleted; the next start deletes them'));
   }
 
