@@ -161,4 +161,44 @@ describe('restart recovery', () => {
     // the kills landed inside changes, not only between them
     expect(undone.length).toBeGreaterThanOrEqual(3);
   }, 120_000);
+
+  it('kill -9 in the middle of a disconnect (its veth retired or not) leaves the endpoint whole or gone, nothing half', async () => {
+    const r1 = await inspect('network', 'r1');
+    const poolId = `LocalDefault/${r1.IPAM.Config[0].Subnet}`;
+    // Kill after the k-th kernel op of a disconnect (firewall, default route, address, link down, veth retired).
+    for (const k of [2, 3, 4, 5]) {
+      const name = sandboxName('q');
+      await ok('sandbox', 'create', '--network', 'r1', name);
+      const before = weftd.logCount('kernel op');
+      const pending = weftCli(weftd.socket, ['network', 'disconnect', 'r1', name]);
+      await weftd.waitForNthLog('kernel op', before + k);
+      const root = weftd.root;
+      await weftd.stop('SIGKILL', { keepRoot: true });
+      await pending;
+      weftd = startWeftd(host, { root });
+      const report = await weftd.waitForLog('reconciled');
+      expect(report.errors).toEqual([]);
+
+      const connected = Object.keys((await inspect('sandbox', name)).Networks).includes('r1');
+      const devices = ipJson(name, 'link').map((l: { ifname: string }) => l.ifname).sort();
+      if (connected) {
+        // restored whole: the device, its address and the way out
+        expect(devices).toEqual(['eth0', 'lo']);
+        const address = (await inspect('sandbox', name)).Networks.r1.IPAddress;
+        expect(ipJson(name, 'addr', 'show', 'eth0')[0].addr_info.some((a: { local: string }) => a.local === address)).toBe(true);
+        expect(await pings(name, r1.IPAM.Config[0].Gateway)).toBe(true);
+      } else {
+        expect(devices).toEqual(['lo']);
+      }
+      // no retired pair outlives the start, and links and addresses match the records
+      expect(ipJson(host, 'link').filter((l: { group?: string | number }) => String(l.group) === '30566')).toEqual([]);
+      const net = await inspect('network', 'r1');
+      const endpoints = Object.values(net.Containers) as { EndpointID: string; IPv4Address: string }[];
+      const expectedLinks = [...endpoints.map((e) => `wv${e.EndpointID.slice(0, 12)}`), `weft-${net.Id.slice(0, 10)}`].sort();
+      expect(weftLinks().filter((l) => l !== 'weft0')).toEqual(expectedLinks);
+      const expectedAddresses = [...endpoints.map((e) => e.IPv4Address.split('/')[0]!), net.IPAM.Config[0].Gateway].sort();
+      expect((allocations().get(poolId) ?? []).sort()).toEqual(expectedAddresses);
+      await ok('sandbox', 'rm', name);
+    }
+  }, 120_000);
 });

@@ -68,9 +68,12 @@ interface Reply {
  * into RETIRED_LINK_GROUP. false when the host end is already gone.
  */
 export async function retireVeth(hostRtnl: Rtnl, hostName: string, peerRtnl: Rtnl, peerName: string): Promise<boolean> {
-  // The two ends are in different namespaces: both at once.
-  const [, hostRetired] = await Promise.all([renamePeer(peerRtnl, peerName), moveToRetiredGroup(hostRtnl, hostName)]);
-  return hostRetired;
+  // The host end first: once it is in the group, a crash at any later point leaves a pair the
+  // next start deletes whole (settle) before it restores the endpoint, if its record is still
+  // there. The other way round, a renamed peer behind a live host end would not be restorable.
+  if (!(await moveToRetiredGroup(hostRtnl, hostName))) return false;
+  await renamePeer(peerRtnl, peerName);
+  return true;
 }
 
 async function renamePeer(rtnl: Rtnl, name: string): Promise<void> {
