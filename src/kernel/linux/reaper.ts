@@ -6,9 +6,9 @@
  * as one delete, whatever its size.
  *
  * So a veth whose peer is in a sandbox is retired instead (retireVeth): the
- * sandbox end (down, its addresses and routes gone with the teardown's
- * earlier ops) is renamed out of the way, the host end moves into
- * RETIRED_LINK_GROUP. From the sandbox's point of view the interface is gone
+ * host end moves into RETIRED_LINK_GROUP, then the sandbox end (down, its
+ * addresses and routes gone with the teardown's earlier ops) is renamed out
+ * of the way. From the sandbox's point of view the interface is gone
  * at once: no address, no route, no name to collide with the next connect.
  * The pair itself is freed by one RTM_DELLINK for the whole group, sent from
  * a worker thread (which blocks instead of the daemon), batching whatever
