@@ -72,6 +72,7 @@ export async function connect(ctx: ControllerContext, req: ConnectRequest): Prom
     await runChange(ctx, {
       what: `connect ${sb.name} to ${net.name}`,
       ops: plan.ops,
+      durable: false,
       firewall,
       ...holdings,
       commit: (applied): Change[] => [

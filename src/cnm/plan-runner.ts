@@ -25,6 +25,14 @@ export interface PlannedChange {
   ipamDriver?: string;
   /** Records to write, given the ops as applied (the firewall op excluded). */
   commit: (applied: KernelOp[]) => Change[];
+  /**
+   * false: the commit needs no fsync of its own (TxnOptions.durable), for
+   * records that cannot outlive a reboot: a sandbox and its endpoints die
+   * with their namespace, and after a power loss the next start forgets
+   * vanished sandboxes and gives back addresses no record holds. Networks
+   * stay durable (the default).
+   */
+  durable?: boolean;
 }
 
 export async function runChange(ctx: ControllerContext, change: PlannedChange): Promise<void> {
@@ -49,7 +57,7 @@ export async function runChange(ctx: ControllerContext, change: PlannedChange): 
   }
   const own = change.firewall ? applied.slice(0, -1) : applied;
   try {
-    await ctx.repo.commit([...change.commit(own), { kind: 'intent', remove: intent.id }]);
+    await ctx.repo.commit([...change.commit(own), { kind: 'intent', remove: intent.id }], { durable: change.durable !== false });
   } catch (err) {
     await ctx.kernel.teardown(applied).catch((e: unknown) => ctx.log.error({ err: e, what: change.what }, 'undo after failed commit'));
     await dropIntent(ctx, intent, change);

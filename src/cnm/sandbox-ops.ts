@@ -54,6 +54,7 @@ export async function createSandbox(ctx: ControllerContext, req: SandboxCreateRe
   await runChange(ctx, {
     what: `create sandbox ${req.name}`,
     ops,
+    durable: false,
     addresses: [],
     pools: [],
     commit: (applied) => [{ kind: 'sandbox', put: { ...record, ops: applied } }],
@@ -70,7 +71,7 @@ export async function createSandbox(ctx: ControllerContext, req: SandboxCreateRe
       });
     }
     const { creating: _creating, ...joined } = ctx.repo.sandboxes.get(record.id)!;
-    await ctx.repo.commit([{ kind: 'sandbox', put: joined }]);
+    await ctx.repo.commit([{ kind: 'sandbox', put: joined }], { durable: false });
   } catch (err) {
     await removeSandbox(ctx, record.id).catch((e: unknown) => ctx.log.error({ err: e, sandbox: record.id }, 'undo sandbox create'));
     throw err;
