@@ -61,6 +61,30 @@ function weftLinks(): string[] {
     .sort();
 }
 
+/** Runs a weft command, SIGKILLs weftd after the k-th kernel op it logs, starts it again; the reconcile report. */
+async function killDuring(args: string[], k: number): Promise<Record<string, unknown>> {
+  const before = weftd.logCount('kernel op');
+  const pending = weftCli(weftd.socket, args);
+  await weftd.waitForNthLog('kernel op', before + k);
+  const root = weftd.root;
+  await weftd.stop('SIGKILL', { keepRoot: true });
+  await pending;
+  weftd = startWeftd(host, { root });
+  const report = await weftd.waitForLog('reconciled');
+  expect(report.errors).toEqual([]);
+  return report;
+}
+
+/** Every weft link belongs to a live endpoint or the network, every address of the pool to an endpoint or the gateway. */
+async function expectOnlyWhatRecordsHold(network: string, poolId: string): Promise<void> {
+  const net = await inspect('network', network);
+  const endpoints = Object.values(net.Containers) as { EndpointID: string; IPv4Address: string }[];
+  const expectedLinks = [...endpoints.map((e) => `wv${e.EndpointID.slice(0, 12)}`), `weft-${net.Id.slice(0, 10)}`].sort();
+  expect(weftLinks().filter((l) => l !== 'weft0')).toEqual(expectedLinks);
+  const expectedAddresses = [...endpoints.map((e) => e.IPv4Address.split('/')[0]!), net.IPAM.Config[0].Gateway].sort();
+  expect((allocations().get(poolId) ?? []).sort()).toEqual(expectedAddresses);
+}
+
 beforeAll(async () => {
   requireRoot();
   requireBuilt();
@@ -129,15 +153,7 @@ describe('restart recovery', () => {
     // Kill after the k-th kernel op of a sandbox create (netns, lo, veth, link up, address, route, firewall…).
     for (const k of [1, 2, 3, 4, 5, 6, 7]) {
       const name = sandboxName('k');
-      const before = weftd.logCount('kernel op');
-      const pending = weftCli(weftd.socket, ['sandbox', 'create', '--network', 'r1', name]);
-      await weftd.waitForNthLog('kernel op', before + k);
-      const root = weftd.root;
-      await weftd.stop('SIGKILL', { keepRoot: true });
-      await pending;
-      weftd = startWeftd(host, { root });
-      const report = await weftd.waitForLog('reconciled');
-      expect(report.errors).toEqual([]);
+      const report = await killDuring(['sandbox', 'create', '--network', 'r1', name], k);
       undone.push(...(report.intentsUndone as string[]));
 
       // the sandbox either exists whole or not at all
@@ -149,14 +165,7 @@ describe('restart recovery', () => {
       } else {
         expect(nsExists).toBe(false);
       }
-      // every weft link belongs to a live endpoint or network, every address to an endpoint or the gateway
-      const net = await inspect('network', 'r1');
-      const endpoints = Object.values(net.Containers) as { EndpointID: string; IPv4Address: string }[];
-      const bridgeName = `weft-${net.Id.slice(0, 10)}`;
-      const expectedLinks = [...endpoints.map((e) => `wv${e.EndpointID.slice(0, 12)}`), bridgeName].sort();
-      expect(weftLinks().filter((l) => l !== 'weft0')).toEqual(expectedLinks);
-      const expectedAddresses = [...endpoints.map((e) => e.IPv4Address.split('/')[0]!), net.IPAM.Config[0].Gateway].sort();
-      expect((allocations().get(poolId) ?? []).sort()).toEqual(expectedAddresses);
+      await expectOnlyWhatRecordsHold('r1', poolId);
     }
     // the kills landed inside changes, not only between them
     expect(undone.length).toBeGreaterThanOrEqual(3);
@@ -169,15 +178,7 @@ describe('restart recovery', () => {
     for (const k of [2, 3, 4, 5]) {
       const name = sandboxName('q');
       await ok('sandbox', 'create', '--network', 'r1', name);
-      const before = weftd.logCount('kernel op');
-      const pending = weftCli(weftd.socket, ['network', 'disconnect', 'r1', name]);
-      await weftd.waitForNthLog('kernel op', before + k);
-      const root = weftd.root;
-      await weftd.stop('SIGKILL', { keepRoot: true });
-      await pending;
-      weftd = startWeftd(host, { root });
-      const report = await weftd.waitForLog('reconciled');
-      expect(report.errors).toEqual([]);
+      await killDuring(['network', 'disconnect', 'r1', name], k);
 
       const connected = Object.keys((await inspect('sandbox', name)).Networks).includes('r1');
       const devices = ipJson(name, 'link').map((l: { ifname: string }) => l.ifname).sort();
@@ -192,12 +193,7 @@ describe('restart recovery', () => {
       }
       // no retired pair outlives the start, and links and addresses match the records
       expect(ipJson(host, 'link').filter((l: { group?: string | number }) => String(l.group) === '30566')).toEqual([]);
-      const net = await inspect('network', 'r1');
-      const endpoints = Object.values(net.Containers) as { EndpointID: string; IPv4Address: string }[];
-      const expectedLinks = [...endpoints.map((e) => `wv${e.EndpointID.slice(0, 12)}`), `weft-${net.Id.slice(0, 10)}`].sort();
-      expect(weftLinks().filter((l) => l !== 'weft0')).toEqual(expectedLinks);
-      const expectedAddresses = [...endpoints.map((e) => e.IPv4Address.split('/')[0]!), net.IPAM.Config[0].Gateway].sort();
-      expect((allocations().get(poolId) ?? []).sort()).toEqual(expectedAddresses);
+      await expectOnlyWhatRecordsHold('r1', poolId);
       await ok('sandbox', 'rm', name);
     }
   }, 120_000);
