@@ -5,24 +5,13 @@
  * are left alone; the op's undo restores the previous rendering. Read back
  * with `nft` itself, not with the code under test.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { NetworkFirewall } from '../../src/drivers/driver.js';
 import { EMPTY_FIREWALL_STATE, firewallOp, renderFirewall, type FirewallState } from '../../src/firewall/index.js';
-import { createLinuxKernel, type LinuxKernel } from '../../src/kernel/linux/index.js';
-import { NetnsPool, nftJson, requireRoot, sh } from '../helpers/netns.js';
+import { nftJson, sh } from '../helpers/netns.js';
+import { realKernelTestbed } from '../helpers/kernel-testbed.js';
 
-const pool = new NetnsPool();
-let kernel: LinuxKernel;
-
-beforeAll(() => {
-  requireRoot();
-  kernel = createLinuxKernel();
-});
-afterEach(() => pool.cleanup());
-afterAll(async () => {
-  await kernel?.close();
-  pool.cleanup();
-});
+const { pool, kernel } = realKernelTestbed();
 
 const fw = (bridge: string, subnet: string, extra: Partial<NetworkFirewall> = {}): NetworkFirewall => ({
   devices: [bridge],

@@ -1,21 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DefaultIpam } from '../../src/ipam/default-ipam.js';
 import { cidrsInUse } from '../../src/kernel/in-use.js';
-import { createLinuxKernel } from '../../src/kernel/linux/index.js';
-import type { LinuxKernel } from '../../src/kernel/linux/linux-kernel.js';
 import { MemoryStore } from '../../src/store/memory.js';
-import { NetnsPool, requireRoot } from '../helpers/netns.js';
+import { realKernelTestbed } from '../helpers/kernel-testbed.js';
 
-const pool = new NetnsPool();
-let kernel: LinuxKernel;
-
-beforeAll(() => {
-  requireRoot();
-  kernel = createLinuxKernel();
-});
-afterEach(() => pool.cleanup());
-afterAll(async () => kernel.close());
+const { pool, kernel } = realKernelTestbed();
 
 describe('IPAM route-awareness against a real namespace', () => {
   it('auto-chosen pools avoid addresses and routes of the host namespace; explicit overlaps name the route', async () => {

@@ -3,24 +3,13 @@
  * failure, idempotent adds and deletes, and a teardown that carries on past
  * errors. State is read back with `ip -j`.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isWeftError } from '../../src/errors/index.js';
-import { createLinuxKernel, type LinuxKernel } from '../../src/kernel/linux/index.js';
 import type { KernelOp } from '../../src/kernel/ops.js';
-import { ipJson, NetnsPool, requireRoot, sh } from '../helpers/netns.js';
+import { ipJson, sh } from '../helpers/netns.js';
+import { realKernelTestbed } from '../helpers/kernel-testbed.js';
 
-const pool = new NetnsPool();
-let kernel: LinuxKernel;
-
-beforeAll(() => {
-  requireRoot();
-  kernel = createLinuxKernel();
-});
-afterEach(() => pool.cleanup());
-afterAll(async () => {
-  await kernel?.close();
-  pool.cleanup();
-});
+const { pool, kernel } = realKernelTestbed();
 
 const linkNames = (ns: string): string[] => ipJson(ns, 'link', 'show').map((l: { ifname: string }) => l.ifname);
 const globalAddrs = (ns: string): string[] =>

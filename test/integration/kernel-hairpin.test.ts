@@ -1,16 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLinuxKernel, type LinuxKernel } from '../../src/kernel/linux/index.js';
-import { ipJson, NetnsPool, requireRoot } from '../helpers/netns.js';
+import { describe, expect, it } from 'vitest';
+import { ipJson } from '../helpers/netns.js';
+import { realKernelTestbed } from '../helpers/kernel-testbed.js';
 
-const pool = new NetnsPool();
-let kernel: LinuxKernel;
-
-beforeAll(() => {
-  requireRoot();
-  kernel = createLinuxKernel();
-});
-afterEach(() => pool.cleanup());
-afterAll(async () => kernel.close());
+const { pool, kernel } = realKernelTestbed();
 
 describe('bridge port hairpin mode', () => {
   it('is set on a new bridge port, kept idempotent, and refused without a master', async () => {

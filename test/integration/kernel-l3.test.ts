@@ -5,23 +5,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLinuxKernel, type LinuxKernel } from '../../src/kernel/linux/index.js';
+import { describe, expect, it } from 'vitest';
 import type { KernelOp } from '../../src/kernel/ops.js';
-import { bridgeJson, ipJson, NetnsPool, requireRoot, sh } from '../helpers/netns.js';
+import { bridgeJson, ipJson, sh } from '../helpers/netns.js';
+import { realKernelTestbed } from '../helpers/kernel-testbed.js';
 
-const pool = new NetnsPool();
-let kernel: LinuxKernel;
-
-beforeAll(() => {
-  requireRoot();
-  kernel = createLinuxKernel();
-});
-afterEach(() => pool.cleanup());
-afterAll(async () => {
-  await kernel?.close();
-  pool.cleanup();
-});
+const { pool, kernel } = realKernelTestbed();
 
 /** A "host" with a bridge and a sandbox attached to it by a veth (peer eth0 in the sandbox). */
 async function hostAndSandbox(): Promise<{ host: string; sandbox: string }> {

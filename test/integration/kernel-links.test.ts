@@ -3,23 +3,12 @@
  * in namespaces this file creates; results are read back with `ip -j`.
  */
 import { execFileSync } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLinuxKernel, type LinuxKernel } from '../../src/kernel/linux/index.js';
+import { describe, expect, it } from 'vitest';
 import type { KernelOp } from '../../src/kernel/ops.js';
-import { ipJson, NetnsPool, requireRoot, uniqueName } from '../helpers/netns.js';
+import { ipJson, uniqueName } from '../helpers/netns.js';
+import { realKernelTestbed } from '../helpers/kernel-testbed.js';
 
-const pool = new NetnsPool();
-let kernel: LinuxKernel;
-
-beforeAll(() => {
-  requireRoot();
-  kernel = createLinuxKernel();
-});
-afterEach(() => pool.cleanup());
-afterAll(async () => {
-  await kernel?.close();
-  pool.cleanup();
-});
+const { pool, kernel } = realKernelTestbed();
 
 const link = (ns: string, name: string) => ipJson(ns, '-d', 'link', 'show', 'dev', name)[0];
 const linkNames = (ns: string): string[] => ipJson(ns, 'link', 'show').map((l: { ifname: string }) => l.ifname);

@@ -6,23 +6,12 @@
  * results are read back with `ip -j`.
  */
 import { execFileSync } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLinuxKernel, type LinuxKernel } from '../../src/kernel/linux/index.js';
+import { describe, expect, it } from 'vitest';
 import type { KernelOp } from '../../src/kernel/ops.js';
-import { ipJson, NetnsPool, requireRoot } from '../helpers/netns.js';
+import { ipJson } from '../helpers/netns.js';
+import { realKernelTestbed } from '../helpers/kernel-testbed.js';
 
-const pool = new NetnsPool();
-let kernel: LinuxKernel;
-
-beforeAll(() => {
-  requireRoot();
-  kernel = createLinuxKernel();
-});
-afterEach(() => pool.cleanup());
-afterAll(async () => {
-  await kernel?.close();
-  pool.cleanup();
-});
+const { pool, kernel } = realKernelTestbed();
 
 const linkNames = (ns: string): string[] => ipJson(ns, 'link', 'show').map((l: { ifname: string }) => l.ifname).sort();
 const macOf = (ns: string, dev: string): string => ipJson(ns, 'link', 'show', 'dev', dev)[0].address;

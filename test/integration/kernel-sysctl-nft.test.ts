@@ -3,23 +3,12 @@
  * batches, read back with `ip netns exec … cat /proc/sys/…` and `nft -j`.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLinuxKernel, type LinuxKernel } from '../../src/kernel/linux/index.js';
+import { describe, expect, it } from 'vitest';
 import type { KernelOp } from '../../src/kernel/ops.js';
-import { NetnsPool, nftJson, requireRoot, sh } from '../helpers/netns.js';
+import { nftJson, sh } from '../helpers/netns.js';
+import { realKernelTestbed } from '../helpers/kernel-testbed.js';
 
-const pool = new NetnsPool();
-let kernel: LinuxKernel;
-
-beforeAll(() => {
-  requireRoot();
-  kernel = createLinuxKernel();
-});
-afterEach(() => pool.cleanup());
-afterAll(async () => {
-  await kernel?.close();
-  pool.cleanup();
-});
+const { pool, kernel } = realKernelTestbed();
 
 const catIn = (ns: string, path: string): string => sh(ns, 'cat', [path]).trim();
 /** Reading the machine's own value is harmless; the tests only ever write inside their namespaces. */
