@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCodes, WeftError } from '../../src/errors/index.js';
+import { ErrorCodes } from '../../src/errors/index.js';
 import { DefaultIpam } from '../../src/ipam/default-ipam.js';
 import { MemoryStore } from '../../src/store/memory.js';
+import { rejection } from '../helpers/failures.js';
 
 const LOCAL = 'LocalDefault';
 const GATEWAY = { RequestAddressType: 'com.docker.network.gateway' };
@@ -12,16 +13,6 @@ async function withPool(pool: string, extra: { subPool?: string } = {}) {
   const { poolId } = await ipam.requestPool({ addressSpace: LOCAL, pool, v6: pool.includes(':'), ...extra });
   const next = async () => (await ipam.requestAddress({ poolId })).address;
   return { store, ipam, poolId, next };
-}
-
-async function rejection(promise: Promise<unknown>, code: string): Promise<WeftError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WeftError);
-  expect((err as WeftError).code).toBe(code);
-  return err as WeftError;
 }
 
 describe('DefaultIpam addresses', () => {

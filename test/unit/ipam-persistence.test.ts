@@ -3,6 +3,7 @@ import { ErrorCodes, WeftError } from '../../src/errors/index.js';
 import { DefaultIpam } from '../../src/ipam/default-ipam.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import type { PutOptions } from '../../src/store/store.js';
+import { rejection } from '../helpers/failures.js';
 
 const LOCAL = 'LocalDefault';
 const GLOBAL = 'GlobalDefault';
@@ -28,16 +29,6 @@ class FlakyStore extends MemoryStore {
     }
     return super.delete(key, options);
   }
-}
-
-async function rejection(promise: Promise<unknown>, code: string): Promise<WeftError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WeftError);
-  expect((err as WeftError).code).toBe(code);
-  return err as WeftError;
 }
 
 async function allocateMany(ipam: DefaultIpam, poolId: string, n: number): Promise<string[]> {

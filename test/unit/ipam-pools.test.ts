@@ -5,6 +5,7 @@ import { DOCKER_DEFAULT_POOLS, WEFT_DEFAULT_POOLS, countDefaultSubnets, parseDef
 import type { PoolRequest } from '../../src/ipam/ipam.js';
 import { RESERVED_ADDRESSES_OPTION } from '../../src/ipam/pool-planner.js';
 import { MemoryStore } from '../../src/store/memory.js';
+import { rejection } from '../helpers/failures.js';
 
 const LOCAL = 'LocalDefault';
 const GLOBAL = 'GlobalDefault';
@@ -13,16 +14,6 @@ async function openIpam(options: Partial<DefaultIpamOptions> = {}) {
   const store = new MemoryStore();
   const ipam = await DefaultIpam.open({ store, ...options });
   return { store, ipam };
-}
-
-async function rejection(promise: Promise<unknown>, code: string): Promise<WeftError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WeftError);
-  expect((err as WeftError).code).toBe(code);
-  return err as WeftError;
 }
 
 async function autoPools(ipam: DefaultIpam, count: number, req: Partial<PoolRequest> = {}): Promise<string[]> {

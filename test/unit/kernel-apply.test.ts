@@ -5,19 +5,10 @@
  * model state.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ErrorCodes, WeftError } from '../../src/errors/index.js';
+import { ErrorCodes } from '../../src/errors/index.js';
 import { FakeKernel } from '../../src/kernel/fake/index.js';
 import type { KernelOp } from '../../src/kernel/ops.js';
-
-async function failureOf(promise: Promise<unknown>): Promise<WeftError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof WeftError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
+import { failureOf } from '../helpers/failures.js';
 
 /** A bridge network with a container attached, as a driver would plan it. */
 function bridgePlan(): KernelOp[] {

@@ -6,16 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCodes, WeftError } from '../../src/errors/index.js';
 import { DEFAULT_FAKE_FEATURES, FakeKernel } from '../../src/kernel/fake/index.js';
 import type { KernelOp } from '../../src/kernel/ops.js';
-
-async function failureOf(promise: Promise<unknown>): Promise<WeftError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof WeftError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
+import { failureOf } from '../helpers/failures.js';
 
 const bridge = (name: string): KernelOp => ({ op: 'link.add', link: { name, kind: 'bridge' } });
 

@@ -3,18 +3,9 @@
  * nftables: the rules it enforces are the ones measured on the real kernel.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ErrorCodes, WeftError } from '../../src/errors/index.js';
+import { ErrorCodes } from '../../src/errors/index.js';
 import { FakeKernel } from '../../src/kernel/fake/index.js';
-
-async function failureOf(promise: Promise<unknown>): Promise<WeftError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof WeftError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
+import { failureOf } from '../helpers/failures.js';
 
 describe('fake kernel: addresses and routes', () => {
   let kernel: FakeKernel;

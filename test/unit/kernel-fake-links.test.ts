@@ -3,19 +3,10 @@
  * treats as already done, and what a delete takes with it.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ErrorCodes, WeftError } from '../../src/errors/index.js';
+import { ErrorCodes } from '../../src/errors/index.js';
 import { BRIDGE_MAX_PORTS, FakeKernel } from '../../src/kernel/fake/index.js';
 import type { KernelOp, LinkSpec } from '../../src/kernel/ops.js';
-
-async function failureOf(promise: Promise<unknown>): Promise<WeftError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof WeftError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
+import { failureOf } from '../helpers/failures.js';
 
 const names = async (kernel: FakeKernel, netns?: string) => (await kernel.links(netns)).map((l) => l.name);
 
