@@ -52,6 +52,15 @@ describe('retired veths', () => {
     expect(names(settled.own)).toEqual(['lo']);
   });
 
+  it('takes a sandbox end that is still up down before renaming it (a live link cannot be renamed)', () => {
+    const host = pool.create('h');
+    const sandbox = pool.create('s');
+    const { retired, settled } = probe(host, sandbox, 'peer-up');
+    expect(retired.sandbox.filter((l) => l.name !== 'lo')).toEqual([{ name: expect.stringMatching(/^weftrm\d+$/), group: expect.any(String), up: false }]);
+    expect(names(settled.sandbox)).toEqual(['lo']);
+    expect(names(settled.own)).toEqual(['lo']);
+  });
+
   it('settle() at a start deletes what an earlier run retired and never freed (a crash), and nothing else', () => {
     const host = pool.create('h');
     const sandbox = pool.create('s');

@@ -44,9 +44,16 @@ describe('engine state across restarts', () => {
     const poolId = await setup();
     const joined = engineId('joined');
     await endpoint(poolId, joined, true);
+    // an address the engine holds with no endpoint yet (RequestAddress comes before CreateEndpoint)
+    const held = (await call('IpamDriver.RequestAddress', { PoolID: poolId, Address: '10.50.0.60' })).Address;
     const before = await linkNames();
     h = await restartHarness(h);
     expect(h.report.errors).toEqual([]);
+    // the start's check for unowned addresses leaves the engine's networks alone
+    expect(h.report.addressesFreed).toEqual([]);
+    const again = await pluginCall(h.socket, 'IpamDriver.RequestAddress', { PoolID: poolId, Address: '10.50.0.60' });
+    expect(again).toMatchObject({ status: 500, text: expect.stringContaining('address 10.50.0.60 is already allocated') });
+    expect(held).toBe('10.50.0.60/24');
     expect((await linkNames()).sort()).toEqual(before.sort());
     const info = await call('NetworkDriver.EndpointOperInfo', { NetworkID: NET, EndpointID: joined });
     expect(info.Value).toMatchObject({ srcName: src(joined), hostDevice: host(joined) });

@@ -97,6 +97,11 @@ async function moveToRetiredGroup(rtnl: Rtnl, name: string): Promise<boolean> {
   }
 }
 
+function spawnReaperWorker(): Worker {
+  const netlink = createRequire(import.meta.url).resolve('netlink');
+  return new Worker(WORKER_SOURCE, { eval: true, workerData: { netlink } });
+}
+
 /** Deletes RETIRED_LINK_GROUP in the daemon's namespace from a worker thread, in batches. */
 export class LinkReaper {
   private worker: Worker | undefined;
@@ -114,6 +119,8 @@ export class LinkReaper {
     /** Main-thread fallback when the worker cannot run (slow, but the links still go). */
     private readonly deleteGroupHere: (group: number) => Promise<boolean>,
     private readonly logger?: KernelLogger,
+    /** Starts the worker (tests substitute one that fails). */
+    private readonly spawnWorker: () => Worker = spawnReaperWorker,
   ) {}
 
   /** Something was retired: a pass starts now, or right after the running one. */
@@ -187,8 +194,7 @@ export class LinkReaper {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const netlink = createRequire(import.meta.url).resolve('netlink');
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { netlink } });
+    const worker = this.spawnWorker();
     worker.unref();
     worker.on('message', (reply: Reply) => {
       if (reply.id === -1) {
