@@ -19,19 +19,19 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { hasErrno } from './errno.js';
 import type { KernelLogger } from './logger.js';
-import { IFF_UP, IFLA } from './messages.js';
+import { IFF_UP, IFLA, RTM } from './messages.js';
 import { attr, strAttr, u32 } from './attrs.js';
-import type { Rtnl } from './rtnl.js';
+import { deleteGroupBody, type Rtnl } from './rtnl.js';
 
 /** Link group of retired links waiting to be deleted (weft's live links use 30565). */
 export const RETIRED_LINK_GROUP = 30566;
 
-const RTM_DELLINK = 17;
 const REQUEST_TIMEOUT_MS = 10_000;
 
 /**
  * The worker: one rtnetlink socket in the daemon's namespace (a thread starts
- * in its creator's namespace), one group delete per message. Plain CommonJS
+ * in its creator's namespace), one request per message, its body encoded by
+ * the main thread (deleteGroupBody). Plain CommonJS
  * in a string so it runs the same from dist/ and from the TypeScript sources
  * under test; the netlink package is required by its resolved path.
  */
@@ -40,13 +40,9 @@ const { parentPort, workerData } = require('node:worker_threads');
 const { createNetlink, Protocol } = require(workerData.netlink);
 const sock = createNetlink(Protocol.ROUTE);
 sock.on('error', (err) => parentPort.postMessage({ id: -1, error: String(err && err.message) }));
-parentPort.on('message', async ({ id, group }) => {
-  const body = Buffer.alloc(24);
-  body.writeUInt16LE(8, 16);
-  body.writeUInt16LE(${IFLA.GROUP}, 18);
-  body.writeUInt32LE(group, 20);
+parentPort.on('message', async ({ id, body }) => {
   try {
-    await sock.request(${RTM_DELLINK}, [body], { timeout: ${REQUEST_TIMEOUT_MS} });
+    await sock.request(${RTM.DELLINK}, [Buffer.from(body)], { timeout: ${REQUEST_TIMEOUT_MS} });
     parentPort.postMessage({ id, deleted: true });
   } catch (err) {
     const message = String(err && err.message);
@@ -188,7 +184,7 @@ export class LinkReaper {
     const id = this.nextId++;
     return new Promise<Reply>((resolve) => {
       this.replies.set(id, resolve);
-      worker.postMessage({ id, group });
+      worker.postMessage({ id, body: new Uint8Array(Buffer.concat(deleteGroupBody(group))) });
     });
   }
 

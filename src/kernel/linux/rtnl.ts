@@ -149,7 +149,7 @@ export class Rtnl {
 
   /** Deletes every link of `group` in this namespace in one request (ENODEV when there is none). */
   deleteGroup(group: number): Promise<unknown> {
-    return this.request(`delete link group ${group}`, RTM.DELLINK, [ifinfomsg(), attr(IFLA.GROUP, u32(group))]);
+    return this.request(`delete link group ${group}`, RTM.DELLINK, deleteGroupBody(group));
   }
 
   async addresses(): Promise<AddrMsg[]> {
@@ -231,6 +231,11 @@ export class Rtnl {
   private where(): string {
     return this.netns ? ` in netns ${this.netns}` : '';
   }
+}
+
+/** The RTM_DELLINK body that deletes a whole link group (no index, no name). */
+export function deleteGroupBody(group: number): Buffer[] {
+  return [ifinfomsg(), attr(IFLA.GROUP, u32(group))];
 }
 
 function openRtnetlink(): NetlinkSocket {
